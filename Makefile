@@ -1,0 +1,58 @@
+# newsbot: `make ask Q="..."` and `make test` are all a fresh machine needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+Q      ?= How many troops did Zelenskyy say were needed?
+
+.PHONY: install ask index chat status eval test test-all lint format bench bot audit clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+ask: $(STAMP)  ## index the articles folder (incrementally), then answer Q
+	$(BIN)/newsbot index
+	$(BIN)/newsbot ask "$(Q)"
+
+index: $(STAMP)
+	$(BIN)/newsbot index
+
+chat: $(STAMP)
+	$(BIN)/newsbot index
+	$(BIN)/newsbot chat
+
+status: $(STAMP)
+	$(BIN)/newsbot status
+
+eval: $(STAMP)
+	$(BIN)/newsbot index
+	$(BIN)/newsbot eval tests/eval/sample_eval.jsonl
+
+test: $(STAMP)  ## the whole default suite, offline
+	$(BIN)/python -m pytest
+
+test-all: $(STAMP)  ## including slow (load) tests
+	$(BIN)/python -m pytest -m ""
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_cli.py
+
+bot: $(STAMP)
+	$(BIN)/newsbot index
+	$(BIN)/newsbot bot
+
+clean:
+	rm -rf $(VENV) .newsbot .pytest_cache .ruff_cache

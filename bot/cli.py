@@ -1,0 +1,308 @@
+"""`newsbot` command line. The edge where domain errors become one-line messages.
+
+Heavy modules (chromadb, onnxruntime, llama-index) are imported inside commands so that
+`newsbot --help` and cold starts stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+if TYPE_CHECKING:
+    from bot.answer.model import Answer
+    from bot.service import NewsBot
+    from index.retrieve import Filters
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Grounded, cited answers from your news articles.",
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+KOpt = Annotated[int | None, typer.Option("-k", "--top-k", min=1, max=50, help="Passages used.")]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", help="Only articles dated on/after YYYY-MM-DD.")
+]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", help="Only articles dated on/before YYYY-MM-DD.")
+]
+SourceOpt = Annotated[
+    list[str] | None,
+    typer.Option("--source", help="Only this article file (relative path); repeatable."),
+]
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    raise SystemExit(code)
+
+
+def _quiet_logs() -> None:
+    level = logging.DEBUG if os.environ.get("NEWSBOT_DEBUG") else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for name in ("chromadb", "httpx", "urllib3", "bm25s", "llama_index"):
+        logging.getLogger(name).setLevel(max(level, logging.ERROR))
+
+
+def _bot() -> NewsBot:
+    from bot.service import NewsBot
+    from index.settings import get_settings
+
+    return NewsBot(get_settings())
+
+
+def _filters(since: str | None, until: str | None, sources: list[str] | None) -> Filters:
+    from index.retrieve import Filters
+
+    def parse(value: str | None, flag: str) -> date | None:
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            _fail(f"{flag} takes a date as YYYY-MM-DD, not {value!r}", 2)
+
+    return Filters(tuple(sources or ()), parse(since, "--since"), parse(until, "--until"))
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _print_answer(answer: Answer) -> None:
+    out.print(escape(answer.text))
+    if answer.note:
+        out.print(f"[dim]{escape(answer.note)}[/]")
+    if answer.citations:
+        out.print("\n[bold]Sources[/]")
+        for c in answer.citations:
+            when = f", {c.date.isoformat()}" if c.date else ""
+            out.print(f"[bold][{c.n}][/] {escape(c.title)} [dim]({escape(c.source)}{when})[/]")
+            out.print(f"    [italic]{escape(c.snippet)}[/]")
+
+
+@app.command()
+def index(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Article folders (default: the settings' one).")
+    ] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop and rebuild the index.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Index new and changed articles and drop deleted ones (incremental)."""
+    bot = _bot()
+    show_bar = out.is_terminal and not as_json
+    if show_bar:
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("Embedding articles", total=None)
+            report = bot.update(
+                paths or None,
+                rebuild=rebuild,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    else:
+        report = bot.update(paths or None, rebuild=rebuild)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        out.print(
+            f"added {report.added}, updated {report.updated}, removed {report.removed}, "
+            f"unchanged {report.unchanged} files; {report.chunks} chunks indexed "
+            f"({report.embedded} embedded in {report.seconds:.1f}s)"
+        )
+    for p in report.warnings:
+        err.print(f"[yellow]warning:[/] {escape(p.source)}: {escape(p.message)}")
+    for p in report.problems:
+        err.print(f"[red]skipped:[/] {escape(p.source)}: {escape(p.message)}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question.")],
+    k: KOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question from the indexed articles, with numbered sources."""
+    answer = _bot().ask(question, k, filters=_filters(since, until, source))
+    if as_json:
+        _print_json(answer.as_dict())
+    else:
+        _print_answer(answer)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: KOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the best-matching passages with their scores."""
+    hits = _bot().search(query, k, _filters(since, until, source))
+    if as_json:
+        _print_json(
+            [
+                {
+                    "rank": i,
+                    "article_id": h.chunk.article_id,
+                    "source": h.chunk.source,
+                    "title": h.chunk.title,
+                    "date": h.chunk.date.isoformat() if h.chunk.date else None,
+                    "chunk_id": h.chunk.chunk_id,
+                    "score": round(h.score, 4),
+                    "text": h.chunk.text,
+                }
+                for i, h in enumerate(hits, 1)
+            ]
+        )
+        return
+    for i, h in enumerate(hits, 1):
+        when = f", {h.chunk.date.isoformat()}" if h.chunk.date else ""
+        out.print(
+            f"[bold]{i}.[/] {escape(h.chunk.title)} [dim]({escape(h.chunk.source)}{when}) "
+            f"score {h.score:.3f}[/]"
+        )
+        out.print(f"    {escape(' '.join(h.chunk.text.split())[:300])}")
+
+
+@app.command()
+def chat() -> None:
+    """Interactive questions; follow-ups are read in the context of earlier turns."""
+    from bot.answer.model import Turn
+    from index.errors import NewsbotError
+
+    bot = _bot()
+    history: list[Turn] = []
+    interactive = sys.stdin.isatty()
+    if interactive:
+        out.print(
+            "[dim]Ask about the indexed news. /reset forgets the conversation, /quit ends.[/]"
+        )
+    while True:
+        try:
+            line = input("you> " if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            break
+        line = line.strip()
+        if not line:
+            continue
+        if line in ("/quit", "/exit"):
+            break
+        if line == "/reset":
+            history.clear()
+            out.print("[dim]Conversation cleared.[/]")
+            continue
+        try:
+            answer = bot.ask(line, history=history)
+        except NewsbotError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}")
+            continue
+        if not interactive:
+            out.print(f"you> {escape(line)}")
+        out.print("[bold]newsbot>[/] ", end="")
+        _print_answer(answer)
+        out.print()
+        history.append(Turn(line, answer.text))
+
+
+@app.command()
+def status(as_json: JsonOpt = False) -> None:
+    """What is indexed, when it was last updated, and where it is stored."""
+    st = _bot().status()
+    if as_json:
+        _print_json(st.as_dict())
+        return
+    out.print(f"articles:      {st.articles} (from {st.files} files in {escape(st.articles_dir)})")
+    out.print(f"chunks:        {st.chunks}")
+    out.print(f"last update:   {st.updated_at or 'never'}")
+    out.print(f"store:         {escape(st.store)}")
+    out.print(f"answers:       {st.answerer}")
+
+
+@app.command(name="eval")
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="JSONL file of questions.")],
+    k: KOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Measure retrieval and answers on a question file (hit rate, MRR, keywords, declines)."""
+    from bot.evaluate import Report, load_cases, score_case
+
+    bot = _bot()
+    cases = load_cases(file)
+    top_k = k or bot.settings.top_k
+    report = Report(top_k)
+    for case in cases:
+        hits = bot.search(case.question, top_k)
+        report.results.append(score_case(case, hits, bot.ask(case.question, top_k)))
+    metrics = report.metrics()
+    if as_json:
+        _print_json(
+            {
+                "metrics": metrics,
+                "cases": [
+                    {
+                        "question": r.case.question,
+                        "unanswerable": r.case.unanswerable,
+                        "rank": r.rank,
+                        "answered": r.answered,
+                        "keywords_ok": r.keywords_ok,
+                        "answer": r.answer,
+                    }
+                    for r in report.results
+                ],
+            }
+        )
+        return
+    for name, value in metrics.items():
+        out.print(f"{name:28} {value}")
+
+
+@app.command()
+def bot() -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN)."""
+    from bot.discord.runner import run
+
+    run()
+
+
+def main() -> None:
+    """Console entry point: every NewsbotError is one line on stderr and exit 1."""
+    _quiet_logs()
+    from index.errors import NewsbotError
+
+    try:
+        app()
+    except NewsbotError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:  # the user gets one line; NEWSBOT_DEBUG=1 shows the traceback
+        if os.environ.get("NEWSBOT_DEBUG"):
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc} (set NEWSBOT_DEBUG=1 for details)")
+
+
+if __name__ == "__main__":
+    main()

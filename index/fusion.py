@@ -1,0 +1,80 @@
+"""Ranking logic: reciprocal-rank fusion, near-duplicate collapse, article diversity. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+RRF_K = 60
+
+
+def reciprocal_rank_fusion(
+    rankings: Mapping[str, Sequence[str]], k: int = RRF_K
+) -> list[tuple[str, float, dict[str, int]]]:
+    """Fuse ranked id lists: score = sum 1/(k + rank). Returns (id, score, ranks), best first.
+
+    The score is scaled so that an id ranked first by every list scores 1.0, which makes it
+    readable as a confidence next to a citation.
+    """
+    scores: dict[str, float] = {}
+    ranks: dict[str, dict[str, int]] = {}
+    for name, ids in rankings.items():
+        for rank, item in enumerate(ids, 1):
+            if name in ranks.setdefault(item, {}):
+                continue  # a list that repeats an id only counts its best rank
+            ranks[item][name] = rank
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    best = len(rankings) / (k + 1) if rankings else 1.0
+    fused = [(item, score / best, ranks[item]) for item, score in scores.items()]
+    fused.sort(key=lambda row: (-row[1], row[0]))
+    return fused
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def collapse_near_duplicates(
+    items: Sequence[T], terms_of: Callable[[T], set[str]], threshold: float = 0.8
+) -> list[T]:
+    """Keep the first (best) of each group of near-identical passages.
+
+    The same wire paragraph in several articles would otherwise fill every slot with one fact.
+    """
+    kept: list[T] = []
+    kept_terms: list[set[str]] = []
+    for item in items:
+        t = terms_of(item)
+        if any(jaccard(t, other) >= threshold for other in kept_terms):
+            continue
+        kept.append(item)
+        kept_terms.append(t)
+    return kept
+
+
+def diversify(
+    items: Sequence[T], k: int, group_of: Callable[[T], str], per_group: int = 2
+) -> list[T]:
+    """Top k, at most `per_group` per article while others are left, then fill in rank order.
+
+    One long article must not crowd out a second article that is also relevant.
+    """
+    chosen: list[T] = []
+    counts: dict[str, int] = {}
+    for item in items:
+        if len(chosen) == k:
+            break
+        group = group_of(item)
+        if counts.get(group, 0) < per_group:
+            chosen.append(item)
+            counts[group] = counts.get(group, 0) + 1
+    if len(chosen) < k:
+        chosen_ids = {id(c) for c in chosen}
+        rest = [item for item in items if id(item) not in chosen_ids]
+        chosen.extend(rest[: k - len(chosen)])
+        order = {id(item): i for i, item in enumerate(items)}
+        chosen.sort(key=lambda item: order[id(item)])
+    return chosen

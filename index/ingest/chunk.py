@@ -1,0 +1,51 @@
+"""Split articles into ~256-token chunks with llama-index's SentenceSplitter.
+
+Sizes are counted in the embedding model's own word-pieces, with room left for the
+title/date header that is embedded with each chunk, so nothing is truncated by the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from index.types import Article, Chunk
+
+
+def chunk_id(article_id: str, position: int, text: str) -> str:
+    """Content-derived id: the same passage of the same story always gets the same id."""
+    digest = hashlib.sha1(f"{article_id}\x00{position}\x00{text}".encode()).hexdigest()
+    return digest[:24]
+
+
+class Chunker:
+    """Articles -> Chunks. `tokenizer` maps text to tokens (the model's word-pieces)."""
+
+    def __init__(
+        self, tokenizer: Callable[[str], list[str]], chunk_tokens: int = 256, overlap: int = 32
+    ) -> None:
+        from llama_index.core.node_parser import SentenceSplitter
+
+        self._splitter = SentenceSplitter(
+            chunk_size=chunk_tokens - 2,  # [CLS] and [SEP]
+            chunk_overlap=overlap,
+            tokenizer=tokenizer,
+            paragraph_separator="\n\n",
+        )
+
+    def chunk(self, article: Article) -> list[Chunk]:
+        header = Chunk("", article.article_id, "", article.title, "", 0, article.date).header()
+        texts = self._splitter.split_text_metadata_aware(article.text, header + "\n\n")
+        return [
+            Chunk(
+                chunk_id=chunk_id(article.article_id, i, text),
+                article_id=article.article_id,
+                source=article.source,
+                title=article.title,
+                text=text,
+                position=i,
+                date=article.date,
+                url=article.url,
+            )
+            for i, text in enumerate(t.strip() for t in texts if t.strip())
+        ]

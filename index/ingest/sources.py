@@ -1,0 +1,230 @@
+"""Find article files and read them into raw documents (txt, md, html, json, jsonl, feeds)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from index.errors import SourceError
+from index.ingest.stories import find_date, split_stories
+from index.types import Article
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+FEED_SUFFIXES = {".rss", ".atom", ".xml"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | FEED_SUFFIXES
+_TEXT_KEYS = ("text", "content", "body", "article", "summary", "description")
+_DATE_KEYS = ("date", "published", "published_at", "publishedAt", "pubDate", "datetime")
+
+
+@dataclass(frozen=True)
+class RawDoc:
+    """A document as a file gives it: text plus whatever metadata the format carries."""
+
+    key: str  # unique within its file; "" when the file is one document
+    text: str
+    title: str | None = None
+    date: date | None = None
+    url: str | None = None
+    outlet: str | None = None
+
+
+def discover(root: Path) -> Iterator[tuple[Path, str]]:
+    """(path, relative name) of every article file below root, sorted, hidden ones skipped.
+
+    Symlinks are followed only when they stay inside root, so a link cannot pull in
+    files from elsewhere on the machine.
+    """
+    root_real = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES:
+                continue
+            path = Path(dirpath) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(root_real):
+                continue
+            yield path, path.relative_to(root).as_posix()
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Text of a file and a warning when it was not valid UTF-8."""
+    if b"\x00" in data[:8192]:
+        raise SourceError("looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "not valid UTF-8; read as Windows-1252"
+
+
+def parse_date(value: object) -> date | None:
+    """A date from metadata: ISO strings, epoch numbers or written dates."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value).date()
+    text = str(value).strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        return find_date(text)
+
+
+def _from_json_obj(obj: object, key: str) -> RawDoc | None:
+    if not isinstance(obj, dict):
+        return None
+    text = next((obj[k] for k in _TEXT_KEYS if isinstance(obj.get(k), str) and obj[k]), None)
+    if not text:
+        return None
+    when = next((parse_date(obj[k]) for k in _DATE_KEYS if obj.get(k)), None)
+    title = obj.get("title") or obj.get("headline")
+    outlet = obj.get("outlet") or obj.get("source") or obj.get("publisher")
+    return RawDoc(
+        key=key,
+        text=text,
+        title=str(title).strip() if title else None,
+        date=when,
+        url=str(obj["url"]) if obj.get("url") else None,
+        outlet=str(outlet) if isinstance(outlet, str) else None,
+    )
+
+
+def _read_json(text: str, suffix: str) -> list[RawDoc]:
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SourceError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
+        items = data if isinstance(data, list) else [data]
+        keyed = [(f"#{i}" if len(items) > 1 else "", obj) for i, obj in enumerate(items, 1)]
+    else:
+        keyed = []
+        for lineno, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                keyed.append((f"#{lineno}", json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise SourceError(f"invalid JSON on line {lineno}: {exc.msg}") from None
+    docs = [doc for key, obj in keyed if (doc := _from_json_obj(obj, key))]
+    if not docs:
+        raise SourceError("no object with a text/content/body field")
+    return docs
+
+
+def _html_text(html: str) -> RawDoc:
+    from selectolax.parser import HTMLParser
+
+    tree = HTMLParser(html)
+
+    def meta(*names: str) -> str | None:
+        for name in names:
+            node = tree.css_first(f'meta[property="{name}"]') or tree.css_first(
+                f'meta[name="{name}"]'
+            )
+            if node and node.attributes.get("content"):
+                return node.attributes["content"]
+        return None
+
+    title = meta("og:title", "twitter:title")
+    if not title:
+        node = tree.css_first("h1") or tree.css_first("title")
+        title = node.text(strip=True) if node else None
+    when = parse_date(meta("article:published_time", "date", "pubdate", "dc.date"))
+    if when is None and (node := tree.css_first("time[datetime]")):
+        when = parse_date(node.attributes.get("datetime"))
+    tree.strip_tags(["script", "style", "noscript", "nav", "header", "footer", "aside", "form"])
+    root = tree.css_first("article") or tree.css_first("main") or tree.body
+    blocks = root.css("h1, h2, h3, h4, p, li, blockquote") if root else []
+    text = "\n".join(b.text(separator=" ", strip=True) for b in blocks)
+    if not text.strip() and root:
+        text = root.text(separator="\n", strip=True)
+    return RawDoc(
+        key="",
+        text=text,
+        title=title,
+        date=when,
+        url=meta("og:url"),
+        outlet=meta("og:site_name"),
+    )
+
+
+def _read_feed(data: bytes) -> list[RawDoc]:
+    import feedparser
+
+    feed = feedparser.parse(data)
+    if not feed.entries:
+        raise SourceError("not an RSS/Atom feed with entries")
+    outlet = feed.feed.get("title")
+    docs = []
+    for i, entry in enumerate(feed.entries, 1):
+        html = entry.get("content", [{}])[0].get("value") or entry.get("summary", "")
+        body = _html_text(f"<body>{html}</body>").text if "<" in html else html
+        if not body.strip():
+            continue
+        docs.append(
+            RawDoc(
+                key=f"#{entry.get('id') or entry.get('link') or i}",
+                text=body,
+                title=entry.get("title"),
+                date=parse_date(entry.get("published") or entry.get("updated")),
+                url=entry.get("link"),
+                outlet=outlet,
+            )
+        )
+    return docs
+
+
+def read_docs(path: Path, max_bytes: int) -> tuple[list[RawDoc], list[str]]:
+    """Raw documents of one file and warnings about it; SourceError when it is unusable."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SourceError(f"too big ({size / 2**20:.1f} MiB > {max_bytes / 2**20:.1f} MiB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise SourceError("empty file")
+    suffix = path.suffix.lower()
+    if suffix in FEED_SUFFIXES:
+        return _read_feed(data), []
+    text, warning = decode(data)
+    warnings = [warning] if warning else []
+    if suffix in JSON_SUFFIXES:
+        return _read_json(text, suffix), warnings
+    if suffix in HTML_SUFFIXES:
+        return [_html_text(text)], warnings
+    return [RawDoc(key="", text=text)], warnings
+
+
+def to_articles(source: str, docs: list[RawDoc]) -> list[Article]:
+    """Split raw documents into stories and give each a stable id derived from its file."""
+    stem = source.rsplit(".", 1)[0]
+    articles: list[Article] = []
+    for doc in docs:
+        for n, story in enumerate(split_stories(doc.text, doc.title, doc.date), 1):
+            suffix = "" if n == 1 else f"~{n}"
+            articles.append(
+                Article(
+                    article_id=f"{stem}{doc.key}{suffix}",
+                    source=source,
+                    title=story.title,
+                    text=story.text,
+                    date=story.date,
+                    url=doc.url,
+                    outlet=doc.outlet,
+                )
+            )
+    return articles

@@ -1,0 +1,127 @@
+"""All settings of newsbot, from the environment or a `.env` file, in one place.
+
+Every field carries a description: `.env.example` and the README are checked against them
+by the tests, so a new setting cannot go undocumented. Secrets are `SecretStr`, so they
+never print.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """newsbot's settings; env names are `NEWSBOT_<FIELD>` unless an alias says otherwise."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- corpus and index -------------------------------------------------------------
+    articles_dir: Path = Field(
+        Path("articles"), description="Folder of articles to index (txt, md, html, json, jsonl)."
+    )
+    data_dir: Path = Field(
+        Path(".newsbot"),
+        description="Where the embedded Chroma database, the manifest and the BM25 index live.",
+    )
+    collection: str = Field(
+        "newsbot", description="Chroma collection name (3-63 chars, letters, digits, . _ -)."
+    )
+    chunk_tokens: int = Field(
+        256, ge=64, le=256, description="Chunk size in model word-pieces (the model reads 256)."
+    )
+    chunk_overlap: int = Field(32, ge=0, le=128, description="Overlap between chunks, in tokens.")
+    embed_batch_size: int = Field(
+        32, ge=1, le=512, description="Chunks embedded per ONNX call while indexing."
+    )
+    embed_threads: int = Field(
+        0, ge=0, description="ONNX Runtime intra-op threads; 0 lets it use every core."
+    )
+    max_file_mb: float = Field(
+        20.0, gt=0, description="Files bigger than this many MiB are skipped with a warning."
+    )
+
+    # --- retrieval and answers ----------------------------------------------------------
+    top_k: int = Field(5, ge=1, le=50, description="How many passages an answer draws on.")
+    candidates: int = Field(
+        30, ge=5, le=500, description="Candidates taken from each of dense and BM25 before fusion."
+    )
+    min_relevance: float = Field(
+        0.33,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Evidence threshold for the extractive answerer: below it the bot declines "
+            "rather than guess. Calibrated on tests/eval/sample_eval.jsonl."
+        ),
+    )
+
+    max_question_chars: int = Field(
+        1000, ge=10, le=10000, description="Longest question accepted, in characters."
+    )
+
+    # --- LLM (optional) -----------------------------------------------------------------
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp server, OpenAI). "
+        "Unset: answers stay extractive and offline.",
+    )
+    llm_model: str | None = Field(None, description="Model name to ask the LLM endpoint for.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key for the LLM endpoint, if it needs one. Never logged."
+    )
+
+    # --- Discord --------------------------------------------------------------------------
+    discord_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBOT_DISCORD_TOKEN"),
+        description="Discord bot token. Never logged or printed.",
+    )
+
+    @field_validator("collection")
+    @classmethod
+    def _collection_name(cls, value: str) -> str:
+        if not 3 <= len(value) <= 63:
+            raise ValueError("must be 3 to 63 characters long")
+        return value
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+
+@lru_cache(maxsize=1)
+def _cached() -> Settings:
+    return load_settings()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's validation dump into one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"Bad settings: {problems}") from None
+
+
+def get_settings() -> Settings:
+    """Process-wide settings, read once."""
+    return _cached()

@@ -1,0 +1,171 @@
+"""Everything that talks to Chroma. Vectors are always ours: Chroma never embeds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.errors import StoreError
+from index.types import Chunk
+
+_WRITE_BATCH = 1000
+
+
+def date_to_epoch(day: date) -> int:
+    """Chroma range filters take numbers only, so dates are also stored as epoch seconds."""
+    return int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "article_id": chunk.article_id,
+        "source": chunk.source,
+        "title": chunk.title,
+        "position": chunk.position,
+    }
+    if chunk.date:
+        meta["date"] = chunk.date.isoformat()
+        meta["date_ts"] = date_to_epoch(chunk.date)
+    if chunk.url:
+        meta["url"] = chunk.url
+    if chunk.sentence_vectors:
+        meta["sv"] = chunk.sentence_vectors
+    return meta
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id,
+        article_id=str(meta["article_id"]),
+        source=str(meta["source"]),
+        title=str(meta["title"]),
+        text=text,
+        position=int(meta.get("position", 0)),
+        date=date.fromisoformat(meta["date"]) if meta.get("date") else None,
+        url=meta.get("url"),
+        sentence_vectors=meta.get("sv", ""),
+    )
+
+
+class ChromaStore:
+    """A Chroma collection of chunks, embedded (PersistentClient) or remote (HttpClient)."""
+
+    def __init__(self, path: Path | None, collection: str, url: str | None = None) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if url:
+                from urllib.parse import urlparse
+
+                parsed = urlparse(url)
+                self._client = chromadb.HttpClient(
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+            else:
+                assert path is not None
+                path.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            self._name = collection
+            self._col = self._open()
+        except StoreError:
+            raise
+        except Exception as exc:  # chromadb raises many types; all mean "store unusable"
+            where = url or str(path)
+            raise StoreError(f"Cannot open the Chroma store at {where}: {exc}") from None
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        return self._client.get_or_create_collection(
+            self._name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    def reset(self) -> None:
+        """Drop every chunk (for `index --rebuild`)."""
+        self._client.delete_collection(self._name)
+        self._col = self._open()
+
+    def count(self) -> int:
+        return self._col.count()
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        for start in range(0, len(chunks), _WRITE_BATCH):
+            part = chunks[start : start + _WRITE_BATCH]
+            self._col.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=vectors[start : start + _WRITE_BATCH],
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(c) for c in part],
+            )
+
+    def delete(self, chunk_ids: Iterable[str]) -> None:
+        ids = list(chunk_ids)
+        for start in range(0, len(ids), _WRITE_BATCH):
+            self._col.delete(ids=ids[start : start + _WRITE_BATCH])
+
+    def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        """Chunks by id, in the order asked; ids that are gone are skipped."""
+        if not chunk_ids:
+            return []
+        got = self._col.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        found = {
+            cid: chunk_from_record(cid, doc or "", meta or {})
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+        return [found[cid] for cid in chunk_ids if cid in found]
+
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings by id (to score keyword-only hits by cosine too)."""
+        if not chunk_ids:
+            return {}
+        got = self._col.get(ids=list(chunk_ids), include=["embeddings"])
+        return {
+            cid: np.asarray(vec, dtype=np.float32)
+            for cid, vec in zip(got["ids"], got["embeddings"], strict=True)
+        }
+
+    def all_chunks(self, page: int = 5000) -> list[Chunk]:
+        out: list[Chunk] = []
+        offset = 0
+        while True:
+            got = self._col.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            out.extend(
+                chunk_from_record(cid, doc or "", meta or {})
+                for cid, doc, meta in zip(
+                    got["ids"], got["documents"], got["metadatas"], strict=True
+                )
+            )
+            if len(got["ids"]) < page:
+                return out
+            offset += page
+
+    def query(
+        self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """Nearest chunks with their cosine similarity (1 - cosine distance)."""
+        total = self.count()
+        if total == 0:
+            return []
+        res = self._col.query(
+            query_embeddings=[vector],
+            n_results=min(n, total),
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (chunk_from_record(cid, doc or "", meta or {}), 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                res["ids"][0],
+                res["documents"][0],
+                res["metadatas"][0],
+                res["distances"][0],
+                strict=True,
+            )
+        ]

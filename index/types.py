@@ -1,0 +1,52 @@
+"""The records that flow through the pipeline: Article -> Chunk -> Hit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Article:
+    """One story. A page holding several stories yields several Articles."""
+
+    article_id: str
+    source: str  # path relative to the articles folder, with "/" separators
+    title: str
+    text: str
+    date: date | None = None
+    url: str | None = None
+    outlet: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article, the unit that is embedded and retrieved."""
+
+    chunk_id: str
+    article_id: str
+    source: str
+    title: str
+    text: str
+    position: int
+    date: date | None = None
+    url: str | None = None
+    # Sentence vectors (see index.store.sentvec), one per `index.text.sentences(text)`.
+    sentence_vectors: str = field(default="", compare=False, repr=False)
+
+    def header(self) -> str:
+        """Context prepended before embedding, so a passage knows what story it is from."""
+        parts = [f"Title: {self.title}"]
+        if self.date:
+            parts.append(f"Date: {self.date.isoformat()}")
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the ranks that produced it."""
+
+    chunk: Chunk
+    score: float
+    dense: float | None = None  # cosine similarity, when the dense retriever found it
+    ranks: dict[str, int] = field(default_factory=dict)
