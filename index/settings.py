@@ -88,6 +88,38 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBOT_DISCORD_TOKEN"),
         description="Discord bot token. Never logged or printed.",
     )
+    discord_guild_id: int | None = Field(
+        None,
+        validation_alias=AliasChoices("DISCORD_GUILD_ID", "NEWSBOT_DISCORD_GUILD_ID"),
+        description="Optional: sync slash commands to this guild only (instant, for testing).",
+    )
+    discord_allowed_channels: str = Field(
+        "",
+        validation_alias=AliasChoices(
+            "DISCORD_ALLOWED_CHANNELS", "NEWSBOT_DISCORD_ALLOWED_CHANNELS"
+        ),
+        description="Optional comma-separated channel ids the bot answers in (empty: all).",
+    )
+    discord_api_base: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DISCORD_API_BASE", "NEWSBOT_DISCORD_API_BASE"),
+        description="Optional REST base URL of a Discord-compatible server, e.g. "
+        "http://127.0.0.1:3001/api/v10 (self-hosted Spacebar, or a test server).",
+    )
+    discord_gateway_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DISCORD_GATEWAY_URL", "NEWSBOT_DISCORD_GATEWAY_URL"),
+        description="Optional gateway websocket URL to go with DISCORD_API_BASE.",
+    )
+    discord_cooldown_seconds: float = Field(
+        10.0, ge=0, description="Per-user pause between questions in Discord (0: none)."
+    )
+    discord_max_concurrency: int = Field(
+        4, ge=1, le=64, description="Questions answered at once by the Discord bot."
+    )
+    discord_reindex_minutes: float = Field(
+        0.0, ge=0, description="Check the articles folder every N minutes from the bot (0: off)."
+    )
 
     @field_validator("collection")
     @classmethod

@@ -5,9 +5,11 @@ See README.md in this directory. Typical use::
     from fakediscord import FakeDiscord   # or: from tests.fakediscord import FakeDiscord
 
     async with FakeDiscord(heartbeat_interval=100) as fake:
-        client = discord.Client(intents=discord.Intents.default(), **FakeDiscord.client_options())
+        opts = FakeDiscord.client_options()
+        client = discord.Client(intents=discord.Intents.default(), **opts)
         async with fake.run_client(client):
-            await fake.send_message(fake.channel("general").id, fake.member, "hi", mentions_bot=True)
+            general = fake.channel("general").id
+            await fake.send_message(general, fake.member, "hi", mentions_bot=True)
             req = await fake.wait_for_request("POST", r"/channels/\\d+/messages")
 """
 
@@ -25,11 +27,6 @@ from .server import (
     RecordedRequest,
     UploadedFile,
 )
-
-try:  # pytest fixtures; import them into a conftest.py to use them
-    from .server import error_log_guard, fake_discord  # noqa: F401
-except ImportError:  # pragma: no cover - pytest / pytest-asyncio not installed
-    pass
 
 __all__ = [
     "ChannelType",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import re
@@ -350,9 +351,7 @@ class RecordedRequest:
         """``method`` compared case-insensitively, ``path_regex`` with ``re.fullmatch``."""
         if method is not None and self.method != method.upper():
             return False
-        if path_regex is not None and re.fullmatch(path_regex, self.path) is None:
-            return False
-        return True
+        return path_regex is None or re.fullmatch(path_regex, self.path) is not None
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} -> {self.status}"
@@ -360,7 +359,7 @@ class RecordedRequest:
 
 @dataclass
 class GatewayFrame:
-    """A gateway frame received from the client (``direction='recv'``) or sent to it (``'send'``)."""
+    """A gateway frame from the client (``direction='recv'``) or to it (``'send'``)."""
 
     direction: str
     op: int
@@ -410,10 +409,8 @@ class _Recorder(list[T]):
             if remaining <= 0:
                 raise TimeoutError(f"timed out after {timeout}s waiting for {describe()}")
             changed = self._changed
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
 
 class _ErrorCapture(logging.Handler):
@@ -654,7 +651,7 @@ class FakeDiscord:
     ) -> None:
         """
         :param heartbeat_interval: milliseconds, sent in HELLO.
-        :param compress: honour ``compress=zlib-stream`` in the gateway URL (otherwise send text frames).
+        :param compress: honour ``compress=zlib-stream`` in the gateway URL (else text frames).
         :param interaction_ack_deadline: seconds within which an interaction must be
             acknowledged (like Discord's 3 s); later callbacks get 404 *Unknown interaction*.
             ``None`` disables the check.
@@ -662,7 +659,7 @@ class FakeDiscord:
             creates/edits/deletes over REST, as Discord does.
         :param fail_fast_on_error_logs: while :meth:`run_client` runs, ERROR log records go to
             :attr:`client_errors`, and any ``wait_for_*`` call fails at once with them (instead of
-            timing out) while that list is non-empty. ``client_errors.clear()`` if they were expected.
+            timing out) while that list is non-empty; ``client_errors.clear()`` expected ones.
         """
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("FakeDiscord only binds to loopback")
@@ -1426,9 +1423,9 @@ class FakeDiscord:
     # heartbeats ---------------------------------------------------------
 
     def heartbeat_gaps(self, since: float | None = None) -> list[float]:
-        """Intervals (s) between consecutive heartbeats received at or after ``since`` (monotonic)."""
+        """Intervals (s) between consecutive heartbeats received at/after ``since`` (monotonic)."""
         beats = [t for t in self.heartbeats if since is None or t >= since]
-        return [b - a for a, b in zip(beats, beats[1:])]
+        return [b - a for a, b in itertools.pairwise(beats)]
 
     def max_heartbeat_gap(self, since: float | None = None, *, include_now: bool = True) -> float:
         """Largest gap between heartbeats (optionally also counting the time since the last one)."""
@@ -1485,7 +1482,10 @@ class FakeDiscord:
         timeout: float = 5.0,
         since: int = 0,
     ) -> RecordedRequest:
-        """First request (index >= ``since``, already recorded or future) matching; ``TimeoutError`` otherwise."""
+        """First matching request with index >= ``since`` (recorded or future).
+
+        Raises ``TimeoutError`` (listing the requests seen) after ``timeout`` seconds.
+        """
 
         def describe() -> str:
             seen = ", ".join(str(r) for r in self.requests[since:][-15:]) or "none"
@@ -1667,12 +1667,13 @@ class FakeDiscord:
                 raise KeyError(f"unknown message {message_id}")
         else:
             for candidate in reversed(list(self.messages.values())):
-                if int(candidate["author"]["id"]) == self.bot_user.id and custom_id in _custom_ids(
-                    candidate.get("components") or []
+                if (
+                    int(candidate["author"]["id"]) == self.bot_user.id
+                    and custom_id in _custom_ids(candidate.get("components") or [])
+                    and (channel_id is None or int(candidate["channel_id"]) == channel_id)
                 ):
-                    if channel_id is None or int(candidate["channel_id"]) == channel_id:
-                        message = candidate
-                        break
+                    message = candidate
+                    break
         if message is not None:
             channel = self._get_channel(int(message["channel_id"]))
         else:
@@ -1878,7 +1879,7 @@ class FakeDiscord:
         return msg
 
     def _gateway_message(self, msg: dict[str, Any]) -> dict[str, Any]:
-        """Gateway copy of a stored message: adds ``member`` fields, applies MESSAGE_CONTENT gating."""
+        """Gateway copy of a stored message: adds ``member`` fields, MESSAGE_CONTENT gating."""
         out = dict(msg)
         author_id = int(msg["author"]["id"])
         if "guild_id" in msg and "webhook_id" not in msg and author_id in self._members:
@@ -2015,7 +2016,7 @@ class FakeDiscord:
 
     async def _attachment_handler(self, request: web.Request) -> web.StreamResponse:
         try:
-            filename, data, ctype = self.attachments[int(request.match_info["aid"])]
+            _filename, data, ctype = self.attachments[int(request.match_info["aid"])]
         except (KeyError, ValueError):
             return web.Response(status=404)
         return web.Response(body=data, headers={"Content-Type": ctype})
@@ -2080,9 +2081,9 @@ class FakeDiscord:
             if failure.remaining > 0 and record.matches(failure.method, failure.path_regex):
                 failure.remaining -= 1
                 return failure.status, failure.body
-        if not req.path.startswith(("/webhooks/", "/interactions/")):
-            if req.headers.get("Authorization") != f"Bot {self.token}":
-                return 401, {"message": "401: Unauthorized", "code": 0}
+        needs_auth = not req.path.startswith(("/webhooks/", "/interactions/"))
+        if needs_auth and req.headers.get("Authorization") != f"Bot {self.token}":
+            return 401, {"message": "401: Unauthorized", "code": 0}
         for method, pattern, handler in self._routes:
             if method != req.method:
                 continue
@@ -2270,10 +2271,7 @@ class FakeDiscord:
             if "after" in req.query:
                 ids = [i for i in ids if i > int(req.query["after"])]
             limit = int(req.query.get("limit", 50))
-            if "after" in req.query:
-                ids = ids[:limit]
-            else:
-                ids = ids[-limit:]
+            ids = ids[:limit] if "after" in req.query else ids[-limit:]
             return 200, [self.messages[i] for i in reversed(ids) if i in self.messages]
 
         @r("GET", rf"/channels/{ID}/messages/{ID}")
@@ -2544,7 +2542,8 @@ class FakeDiscord:
             ):
                 raise _HTTPError(400, 50006, "Cannot send an empty message")
             if inter._followup_edits_original and inter.original_message_id in self.messages:
-                # Discord: the first follow-up after a deferred (type 5) response edits the "thinking" message.
+                # Discord: the first follow-up after a deferred (type 5) response edits the
+                # "thinking" message instead of creating a new one.
                 inter._followup_edits_original = False
                 msg = self.messages[inter.original_message_id]  # type: ignore[index]
                 await self._edit_message(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from typing import Any
@@ -12,13 +13,12 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from .server import (
-    ErrorLogGuard,
-    FakeDiscord,
-    Intent,
-    error_log_guard,  # noqa: F401  (fixture)
-    fake_discord,  # noqa: F401  (fixture)
-)
+from . import server as harness
+from .server import ErrorLogGuard, FakeDiscord, Intent
+
+# The harness's pytest fixtures, made visible to the tests in this module.
+error_log_guard = harness.error_log_guard
+fake_discord = harness.fake_discord
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(30)]
 
@@ -241,7 +241,7 @@ async def test_slash_command_sync_defer_and_followup(
         assert cb.json["data"]["content"] == "configured"
 
 
-async def test_resolved_options_dm_and_uncompressed_gateway(error_log_guard: ErrorLogGuard) -> None:  # noqa: F811
+async def test_resolved_options_dm_and_uncompressed_gateway(error_log_guard: ErrorLogGuard) -> None:
     seen: list[str] = []
     async with FakeDiscord(heartbeat_interval=100, compress=False) as fake:
         bot = make_bot()
@@ -281,7 +281,7 @@ async def test_unsynced_command_is_rejected_by_the_fake(fake_discord: FakeDiscor
             await fake.send_interaction("ask", {"question": "x"})
 
 
-async def test_interaction_ack_rules(error_log_guard: ErrorLogGuard) -> None:  # noqa: F811
+async def test_interaction_ack_rules(error_log_guard: ErrorLogGuard) -> None:
     outcomes: dict[str, Any] = {}
     async with FakeDiscord(heartbeat_interval=100, interaction_ack_deadline=0.3) as fake:
         bot = make_bot()
@@ -441,7 +441,7 @@ async def test_heartbeats_arrive_at_the_interval(fake_discord: FakeDiscord) -> N
 
     async with fake.run_client(client):
         beats = await fake.wait_for_heartbeats(6, timeout=W)
-        gaps = sorted(b - a for a, b in zip(beats, beats[1:]))
+        gaps = sorted(b - a for a, b in itertools.pairwise(beats))
         assert 0.08 < gaps[len(gaps) // 2] < 0.2, gaps  # median close to the 100 ms interval
         assert gaps[-1] < 0.5, gaps
 
