@@ -186,7 +186,7 @@ def select(scored: Sequence[Scored], kind: str, max_sentences: int = 3) -> list[
         other_source = all(cand.chunk.article_id != c.chunk.article_id for c in chosen)
         relevant = cand.coverage >= 0.6 * best.coverage or cand.similarity >= 0.9 * best.similarity
         close = cand.score >= 0.8 * best.score and relevant
-        disagreeing = new_figures and other_source and cand.score >= 0.75 * best.score
+        disagreeing = new_figures and other_source and cand.score >= 0.6 * best.score
         if close or disagreeing:
             chosen.append(cand)
     return chosen

@@ -124,9 +124,9 @@ def _read_json(text: str, suffix: str) -> list[RawDoc]:
 
 
 def _html_text(html: str) -> RawDoc:
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser
 
-    tree = HTMLParser(html)
+    tree = LexborHTMLParser(html)
 
     def meta(*names: str) -> str | None:
         for name in names:

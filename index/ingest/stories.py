@@ -52,7 +52,7 @@ _DATE_RES = [
         re.IGNORECASE,
     ),
     # 2025-05-26
-    re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b"),
+    re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?!\d)"),
 ]
 _SENTENCE_END = (".", "!", "…", '"', "”", ":", ";", ",")
 

@@ -1,0 +1,51 @@
+"""Suite-wide guards: no network beyond loopback, no model hub, and a sample index."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NETGUARD = Path(__file__).parent / "netguard"
+SAMPLE_ARTICLES = ROOT / "articles"
+EVAL_FILE = Path(__file__).parent / "eval" / "sample_eval.jsonl"
+
+# Child processes (the CLI under test) load the same guard through sitecustomize.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(NETGUARD), str(ROOT), os.environ.get("PYTHONPATH", "")]
+).rstrip(os.pathsep)
+for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+    os.environ[var] = "1"
+# Settings must come from the tests, never from a developer's .env or shell.
+for var in list(os.environ):
+    if var.startswith("NEWSBOT_") or var.startswith("DISCORD_"):
+        del os.environ[var]
+sys.path.insert(0, str(NETGUARD))
+import newsbot_netguard  # noqa: E402,F401  (installs the guard in this process too)
+
+
+@pytest.fixture(scope="session")
+def sample_bot(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A NewsBot over the sample corpus, indexed once into a temp folder."""
+    from bot.service import NewsBot
+    from index.settings import load_settings
+
+    base = tmp_path_factory.mktemp("sample")
+    articles = base / "articles"
+    shutil.copytree(SAMPLE_ARTICLES, articles)
+    bot = NewsBot(load_settings(articles_dir=articles, data_dir=base / "data"))
+    bot.update()
+    return bot
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """A private copy of the sample articles and an empty data folder."""
+    articles = tmp_path / "articles"
+    shutil.copytree(SAMPLE_ARTICLES, articles)
+    yield articles, tmp_path / "data"
