@@ -29,7 +29,8 @@ class Settings(BaseSettings):
 
     # --- corpus and index -------------------------------------------------------------
     articles_dir: Path = Field(
-        Path("articles"), description="Folder of articles to index (txt, md, html, json, jsonl)."
+        Path("articles"),
+        description="Folder of articles to index (txt, md, html, json, jsonl, rss/atom).",
     )
     data_dir: Path = Field(
         Path(".newsbot"),

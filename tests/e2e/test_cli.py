@@ -47,7 +47,9 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def test_ask_json_has_the_documented_shape(env: dict[str, str]) -> None:
-    out = json.loads(run("ask", "How many troops did Zelenskyy say were needed?", "--json", env=env).stdout)
+    out = json.loads(
+        run("ask", "How many troops did Zelenskyy say were needed?", "--json", env=env).stdout
+    )
     assert set(out) >= {"question", "answer", "answered", "mode", "citations"}
     assert out["answered"] is True and out["mode"] == "extractive"
     assert "100,000 to 150,000" in out["answer"]
@@ -57,7 +59,9 @@ def test_ask_json_has_the_documented_shape(env: dict[str, str]) -> None:
 
 
 def test_ask_text_output_lists_sources(env: dict[str, str]) -> None:
-    out = run("ask", "Where did the defence ministers meet to plan a post-deal force?", env=env).stdout
+    out = run(
+        "ask", "Where did the defence ministers meet to plan a post-deal force?", env=env
+    ).stdout
     assert "Brussels" in out and "Sources" in out and "[1]" in out
     assert "001_bc7f157be1aa4735.txt" in out
 

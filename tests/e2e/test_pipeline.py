@@ -99,7 +99,11 @@ def test_incremental_update_adds_changes_removes_without_duplicates(
 
     again = bot.update()
     assert (again.added, again.updated, again.removed, again.unchanged, again.embedded) == (
-        0, 0, 0, 5, 0,
+        0,
+        0,
+        0,
+        5,
+        0,
     )
 
     (articles / "000_01c106b21defd341.txt").write_text(

@@ -7,7 +7,11 @@ def chunk(aid: str, text: str, pos: int = 0) -> Chunk:
 
 
 def test_numbers_follow_first_use_and_are_per_article() -> None:
-    a0, a1, b0 = chunk("a", "Alpha one. Alpha two."), chunk("a", "Alpha three.", 1), chunk("b", "Beta.")
+    a0, a1, b0 = (
+        chunk("a", "Alpha one. Alpha two."),
+        chunk("a", "Alpha three.", 1),
+        chunk("b", "Beta."),
+    )
     claims = [Claim("Beta.", (b0,)), Claim("Alpha one.", (a0,)), Claim("Alpha three.", (a1,))]
     hits = [Hit(a0, 0.9), Hit(b0, 0.5), Hit(a1, 0.7)]
     text, cites = number_claims(claims, hits)

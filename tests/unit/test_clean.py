@@ -14,7 +14,9 @@ def test_page_furniture_is_removed_and_reporting_kept() -> None:
             "The ministers agreed on a plan.",
         ]
     )
-    assert clean_text(page) == "Troops gathered in Paris on Monday.\n\nThe ministers agreed on a plan."
+    assert (
+        clean_text(page) == "Troops gathered in Paris on Monday.\n\nThe ministers agreed on a plan."
+    )
 
 
 def test_repeated_headline_is_dropped_once_seen() -> None:

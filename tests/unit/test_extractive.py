@@ -4,18 +4,26 @@ from bot.answer.model import DECLINE_TEXT
 from index.types import Chunk, Hit
 
 A = Chunk(
-    "a0", "a", "a.txt", "Security plan",
+    "a0",
+    "a",
+    "a.txt",
+    "Security plan",
     "Zelenskyy has said a force of 100,000 to 150,000 troops is needed. "
     "Diplomats consider 30,000 to 40,000 troops more realistic. The talks were long.",
     0,
 )
 B = Chunk(
-    "b0", "b", "b.txt", "NATO meeting",
+    "b0",
+    "b",
+    "b.txt",
+    "NATO meeting",
     "The proposed troop levels for the force range from 10,000 to 30,000 personnel. "
     "Ministers met in Brussels on Friday to discuss the peacekeeping force.",
     0,
 )
-C = Chunk("c0", "c", "c.txt", "Weather", "It rained heavily across the north on Tuesday evening.", 0)
+C = Chunk(
+    "c0", "c", "c.txt", "Weather", "It rained heavily across the north on Tuesday evening.", 0
+)
 HITS = [Hit(A, 1.0, 0.6), Hit(B, 0.9, 0.5), Hit(C, 0.3, 0.1)]
 
 

@@ -37,13 +37,22 @@ def test_page_with_story_list_is_split_into_stories() -> None:
 def test_page_without_headline_gets_title_from_first_sentence() -> None:
     text = "Military chiefs from 34 NATO countries convened in Paris to discuss security. More."
     (story,) = split_stories(text)
-    assert story.title == "Military chiefs from 34 NATO countries convened in Paris to discuss security"
+    assert (
+        story.title
+        == "Military chiefs from 34 NATO countries convened in Paris to discuss security"
+    )
     assert story.text.startswith("Military chiefs")
 
 
 def test_metadata_title_and_date_win_and_title_line_is_not_repeated() -> None:
-    (story,) = split_stories("My Title\n\nBody sentence here.", title="My Title", when=date(2024, 1, 2))
-    assert (story.title, story.text, story.date) == ("My Title", "Body sentence here.", date(2024, 1, 2))
+    (story,) = split_stories(
+        "My Title\n\nBody sentence here.", title="My Title", when=date(2024, 1, 2)
+    )
+    assert (story.title, story.text, story.date) == (
+        "My Title",
+        "Body sentence here.",
+        date(2024, 1, 2),
+    )
 
 
 def test_dates_in_common_formats() -> None:
