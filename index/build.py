@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -12,17 +14,18 @@ from pathlib import Path
 from index.errors import SourceError
 from index.ingest.chunk import Chunker
 from index.ingest.sources import discover, read_docs, to_articles
+from index.lock import IndexLock
 from index.store import sentvec
-from index.store.bm25 import build_bm25
+from index.store.bm25 import build_bm25, keyword_index_current
 from index.store.embedder import MODEL_ID
-from index.store.manifest import FileEntry, Manifest, save_manifest
+from index.store.manifest import FileEntry, Manifest, State, now
 from index.text import sentence_spans
 from index.types import Chunk
 from index.workspace import Workspace
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (files done, files to embed)
-_FLUSH_CHUNKS = 256
+_FLUSH_CHUNKS = 64  # chunks embedded and switched per group: the unit a crash can cut
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class UpdateReport:
     unchanged: int = 0
     chunks: int = 0
     embedded: int = 0
+    recovered: int = 0  # leftover chunks of a killed update, cleaned up
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -55,6 +59,7 @@ class UpdateReport:
             "unchanged": self.unchanged,
             "chunks": self.chunks,
             "embedded_chunks": self.embedded,
+            "recovered_chunks": self.recovered,
             "seconds": round(self.seconds, 3),
             "problems": [{"source": p.source, "message": p.message} for p in self.problems],
             "warnings": [{"source": p.source, "message": p.message} for p in self.warnings],
@@ -69,6 +74,20 @@ class _Pending:
     articles: list[str]
     titles: list[str]
     is_new: bool
+
+
+def fault_point(name: str) -> None:
+    """Fault injection for the crash tests: NEWSBOT_FAULT_POINT=name:n SIGKILLs this process
+    the n-th time it passes `name`. Inert unless that variable is set."""
+    spec = os.environ.get("NEWSBOT_FAULT_POINT", "")
+    if not spec.startswith(name + ":"):
+        return
+    _fault_counts[name] = _fault_counts.get(name, 0) + 1
+    if _fault_counts[name] >= int(spec.rsplit(":", 1)[1]):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_fault_counts: dict[str, int] = {}
 
 
 def file_digest(path: Path) -> str:
@@ -94,34 +113,64 @@ class Indexer:
         roots: list[Path] | None = None,
         rebuild: bool = False,
         progress: Progress | None = None,
+        wait: float = 0.0,
     ) -> UpdateReport:
-        """Index new and changed files, drop deleted ones; unchanged files cost one hash."""
-        started = time.perf_counter()
+        """Index new and changed files, drop deleted ones; unchanged files cost one hash.
+
+        Crash-safe: chunks are written first, then the file's manifest record switches to
+        them, and stale chunks are deleted last, so a kill at any point leaves every article
+        in its old or its new state; the next run collects what was left over.
+        """
         settings = self.ws.settings
         roots = roots or [settings.articles_dir]
         for root in roots:
             if not root.is_dir():
                 raise SourceError(f"Articles folder not found: {root}")
-        manifest = None if rebuild else self.ws.manifest()
-        if manifest and (manifest.model, manifest.chunk_tokens) != (
+        if rebuild and (moved := self.ws.set_aside_damaged_store()):
+            log.warning("The store could not be opened; moved it to %s and rebuilding", moved)
+        lock = self.ws.lock()
+        lock.acquire(wait)
+        try:
+            return self._update(roots, rebuild, progress, lock)
+        finally:
+            lock.release()
+
+    def _update(
+        self, roots: list[Path], rebuild: bool, progress: Progress | None, lock: IndexLock
+    ) -> UpdateReport:
+        started = time.perf_counter()
+        settings = self.ws.settings
+        store, records = self.ws.store, self.ws.store.manifest
+        manifest = None if rebuild else records.load()
+        if manifest and (manifest.state.model, manifest.state.chunk_tokens) != (
             MODEL_ID,
             settings.chunk_tokens,
         ):
             log.warning("Embedding model or chunk size changed: rebuilding the index")
             manifest = None
-        if manifest is None:
-            self.ws.store.reset()
-            manifest = Manifest(model=MODEL_ID, chunk_tokens=settings.chunk_tokens)
         report = UpdateReport()
+        if manifest is None:
+            store.reset()
+            records = store.manifest  # the collections were recreated
+            manifest = Manifest(State(MODEL_ID, settings.chunk_tokens))
+        elif not manifest.state.clean:
+            # The last update was killed: drop chunks that no record points at.
+            orphans = store.ids() - manifest.live_chunks()
+            store.delete(orphans)
+            report.recovered = len(orphans)
+        manifest.state.clean = False
+        records.set_state(manifest.state)
 
         seen: dict[str, Path] = {}
         for root in roots:
             for path, rel in discover(root):
                 name = rel if len(roots) == 1 else f"{root.name}/{rel}"
                 seen[name] = path
-        for name in sorted(set(manifest.files) - set(seen)):
-            entry = manifest.files.pop(name)
-            self.ws.store.delete(entry.chunks)
+        stale: set[str] = set()
+        gone = sorted(set(manifest.files) - set(seen))
+        records.remove(gone)
+        for name in gone:
+            stale.update(manifest.files.pop(name).chunks)
             report.removed += 1
 
         todo: list[tuple[str, Path, str]] = []
@@ -143,17 +192,30 @@ class Indexer:
             if item:
                 pending.append(item)
             if sum(len(p.chunks) for p in pending) >= _FLUSH_CHUNKS:
-                self._flush(pending, manifest, report)
+                stale |= self._flush(pending, manifest, report)
+                lock.renew()
                 pending = []
             if progress:
                 progress(done, len(todo))
-        self._flush(pending, manifest, report)
+        stale |= self._flush(pending, manifest, report)
 
-        if report.changed or rebuild or not self.ws.bm25_dir.exists():
-            build_bm25(self.ws.store.all_chunks(), self.ws.bm25_dir)
-        manifest.touch()
-        save_manifest(self.ws.manifest_path, manifest)
-        report.chunks = manifest.chunk_count
+        live = manifest.live_chunks()
+        if report.changed or report.recovered:
+            manifest.state.generation += 1
+        if (
+            report.changed
+            or report.recovered
+            or not keyword_index_current(self.ws.bm25_dir, manifest.state.generation)
+        ):
+            build_bm25(store.get(sorted(live)), self.ws.bm25_dir, manifest.state.generation)
+        manifest.state.updated_at = now()
+        records.set_state(manifest.state)  # readers move to the new generation
+        self.ws.written_generation = manifest.state.generation
+        fault_point("before-cleanup")
+        store.delete(stale - live)
+        manifest.state.clean = True  # only now: a kill before this is cleaned up next run
+        records.set_state(manifest.state)
+        report.chunks = len(live)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -180,11 +242,14 @@ class Indexer:
             is_new=name not in manifest.files,
         )
 
-    def _flush(self, pending: list[_Pending], manifest: Manifest, report: UpdateReport) -> None:
-        """Embed and write a group of files, then record them; new chunks land before old
-        ones are deleted, so a reader never sees an article missing."""
+    def _flush(self, pending: list[_Pending], manifest: Manifest, report: UpdateReport) -> set[str]:
+        """Embed and write a group of files, then switch their records to the new chunks.
+
+        Returns the chunk ids the switch made stale; they are deleted at the very end, so
+        readers that still hold the previous manifest keep finding them meanwhile.
+        """
         if not pending:
-            return
+            return set()
         chunks = [c for p in pending for c in p.chunks]
         texts, spans = [], []
         for c in chunks:
@@ -197,13 +262,16 @@ class Indexer:
             for c, sv in zip(chunks, sentence_vectors, strict=True)
         ]
         self.ws.store.upsert(chunks, vectors)
+        fault_point("after-upsert")
         report.embedded += len(chunks)
+        entries: dict[str, FileEntry] = {}
+        stale: set[str] = set()
         for item in pending:
             old = manifest.files.get(item.source)
             keep = {c.chunk_id for c in item.chunks}
             if old:
-                self.ws.store.delete([cid for cid in old.chunks if cid not in keep])
-            manifest.files[item.source] = FileEntry(
+                stale.update(cid for cid in old.chunks if cid not in keep)
+            entries[item.source] = FileEntry(
                 sha256=item.sha256,
                 articles=item.articles,
                 chunks=[c.chunk_id for c in item.chunks],
@@ -213,4 +281,7 @@ class Indexer:
                 report.added += 1
             else:
                 report.updated += 1
-        save_manifest(self.ws.manifest_path, manifest)
+        self.ws.store.manifest.put(entries)  # the switch: one write for the whole group
+        fault_point("after-switch")
+        manifest.files.update(entries)
+        return stale

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from index.errors import EmptyIndexError
 from index.fusion import collapse_near_duplicates, diversify, reciprocal_rank_fusion
-from index.store.bm25 import KeywordIndex
+from index.store.bm25 import KeywordIndex, build_bm25, keyword_index_current
 from index.store.chroma import date_to_epoch
 from index.text import terms
 from index.types import Hit
@@ -39,45 +39,66 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+@dataclass(frozen=True)
+class _View:
+    """What one manifest generation makes visible: its live chunks and keyword index."""
+
+    generation: int
+    live: frozenset[str]
+    keyword: KeywordIndex
+
+
 class Retriever:
-    """Searches one workspace. Reloads the keyword index when an update replaced it."""
+    """Searches one workspace, following the index as updates land (any process's)."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        self._keyword: KeywordIndex | None = None
-        self._keyword_stamp: float | None = None
+        self._view: _View | None = None
+        self._lock = threading.Lock()
 
-    def _stamp(self) -> float | None:
-        path: Path = self.ws.bm25_dir / "chunks.json"
-        try:
-            return path.stat().st_mtime_ns
-        except OSError:
-            return None
-
-    def keyword_index(self) -> KeywordIndex:
-        stamp = self._stamp()
-        if self._keyword is None or stamp != self._keyword_stamp:
-            if stamp is None and self.ws.manifest() is None:
-                raise EmptyIndexError("Nothing is indexed yet. Run `newsbot index` first.")
-            self._keyword = KeywordIndex(self.ws.bm25_dir)
-            self._keyword_stamp = stamp
-        return self._keyword
+    def view(self) -> _View:
+        """The current view; one small manifest read, a reload only when it changed."""
+        state = self.ws.store.manifest.state()
+        if state is None:
+            raise EmptyIndexError("Nothing is indexed yet. Run `newsbot index` first.")
+        with self._lock:
+            if self._view is None or self._view.generation != state.generation:
+                if self._view is not None and state.generation != self.ws.written_generation:
+                    self.ws.reopen_store()  # another process changed it
+                records = self.ws.store.manifest
+                manifest = records.load()
+                if manifest is None:
+                    raise EmptyIndexError("Nothing is indexed yet. Run `newsbot index` first.")
+                live = manifest.live_chunks()
+                directory = self.ws.bm25_dir
+                if not keyword_index_current(directory, manifest.state.generation):
+                    # e.g. another machine indexed into the shared Chroma server
+                    chunks = self.ws.store.get(sorted(live))
+                    build_bm25(chunks, directory, manifest.state.generation)
+                self._view = _View(
+                    manifest.state.generation, frozenset(live), KeywordIndex(directory)
+                )
+            return self._view
 
     def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The k best passages for `query`, near-duplicates collapsed, articles mixed."""
         filters = filters or Filters()
-        keyword = self.keyword_index()
-        if len(keyword) == 0:
+        view = self.view()
+        if not view.live:
             raise EmptyIndexError("The index is empty. Add articles and run `newsbot index`.")
         n = max(self.ws.settings.candidates, k * 3)
         qvec = self.ws.embedder.embed_one(query)
-        dense = self.ws.store.query(qvec, n, filters.chroma_where())
-        allowed = keyword.mask(
+        dense = [
+            (c, sim)
+            for c, sim in self.ws.store.query(qvec, n, filters.chroma_where())
+            if c.chunk_id in view.live  # leftovers of a killed update are never shown
+        ]
+        allowed = view.keyword.mask(
             list(filters.sources),
             date_to_epoch(filters.since) if filters.since else None,
             date_to_epoch(filters.until) if filters.until else None,
         )
-        sparse = keyword.search(query, n, allowed)
+        sparse = [h for h in view.keyword.search(query, n, allowed) if h.chunk_id in view.live]
         fused = reciprocal_rank_fusion(
             {"dense": [c.chunk_id for c, _ in dense], "bm25": [h.chunk_id for h in sparse]}
         )

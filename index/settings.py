@@ -10,7 +10,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.errors import ConfigError
@@ -35,6 +42,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         Path(".newsbot"),
         description="Where the embedded Chroma database, the manifest and the BM25 index live.",
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="Chroma server URL, e.g. http://127.0.0.1:8000. Unset: embedded Chroma "
+        "in the data folder. Several bots and one indexer can share one server.",
     )
     collection: str = Field(
         "newsbot", description="Chroma collection name (3-63 chars, letters, digits, . _ -)."
@@ -82,6 +94,43 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(
         None, description="API key for the LLM endpoint, if it needs one. Never logged."
     )
+    llm_gguf_path: Path | None = Field(
+        None,
+        description="A local GGUF model file run in-process by llama-cpp-python "
+        "(`pip install .[local-llm]`); used when NEWSBOT_LLM_BASE_URL is unset.",
+    )
+    llm_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="Seconds to wait for the LLM endpoint to connect, to reply, and between "
+        "streamed tokens; then the answer falls back to the extractive one.",
+    )
+    llm_max_retries: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Retries after a connection error, timeout, HTTP 429 or 5xx, with "
+        "exponential backoff from 0.5 s; never once tokens have been streamed.",
+    )
+    llm_context_tokens: int = Field(
+        8192,
+        ge=1024,
+        le=1_000_000,
+        description="The model's context window in tokens: sources and conversation are "
+        "trimmed so that prompt plus answer fit in it.",
+    )
+    llm_max_answer_tokens: int = Field(
+        512, ge=32, le=16384, description="Most tokens the LLM may write for one answer."
+    )
+    llm_temperature: float = Field(
+        0.1, ge=0.0, le=2.0, description="Sampling temperature of the LLM (low: fewer inventions)."
+    )
+    prompts_dir: Path | None = Field(
+        None,
+        description="Folder with the prompt templates answer.md, condense.md and decline.md "
+        "(default: the project's prompts/ folder).",
+    )
 
     # --- Discord --------------------------------------------------------------------------
     discord_token: SecretStr | None = Field(
@@ -121,6 +170,22 @@ class Settings(BaseSettings):
     discord_reindex_minutes: float = Field(
         0.0, ge=0, description="Check the articles folder every N minutes from the bot (0: off)."
     )
+    discord_message_content: bool = Field(
+        False,
+        description="Ask Discord for the privileged Message Content intent (switch it on in the "
+        "Developer Portal first): follow-ups in the bot's threads then need no @mention.",
+    )
+    discord_allow_dms: bool = Field(
+        True, description="Answer questions sent to the bot in direct messages."
+    )
+    discord_sync_commands: bool = Field(
+        True,
+        description="Register the slash commands at startup (to DISCORD_GUILD_ID if set, "
+        "else globally, which Discord can take up to an hour to show).",
+    )
+    discord_sharded: bool = Field(
+        False, description="Run as discord.py's AutoShardedBot (needed past 2,500 servers)."
+    )
 
     @field_validator("collection")
     @classmethod
@@ -129,13 +194,19 @@ class Settings(BaseSettings):
             raise ValueError("must be 3 to 63 characters long")
         return value
 
+    @model_validator(mode="after")
+    def _llm_model_with_url(self) -> Settings:
+        if self.llm_base_url and not self.llm_model:
+            raise ValueError("NEWSBOT_LLM_MODEL must be set along with NEWSBOT_LLM_BASE_URL")
+        return self
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
 
     @property
     def llm_enabled(self) -> bool:
-        return bool(self.llm_base_url and self.llm_model)
+        return bool(self.llm_base_url and self.llm_model) or self.llm_gguf_path is not None
 
 
 @lru_cache(maxsize=1)

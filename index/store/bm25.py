@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,46 +41,73 @@ def _bm25s():  # type: ignore[no-untyped-def]
     return bm25s
 
 
-def build_bm25(chunks: list[Chunk], directory: Path) -> None:
-    """Write a fresh BM25 index for `chunks` and swap it in atomically."""
-    bm25s = _bm25s()
+def _current(directory: Path) -> Path | None:
+    try:
+        name = (directory / "CURRENT").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return directory / name if name else None
 
-    tmp = directory.with_name(directory.name + ".new")
-    old = directory.with_name(directory.name + ".old")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+
+def keyword_index_current(directory: Path, generation: int) -> bool:
+    """Is the index on disk the one built for this manifest generation?"""
+    current = _current(directory)
+    try:
+        meta = json.loads((current / "chunks.json").read_text(encoding="utf-8"))  # type: ignore[operator]
+    except (OSError, ValueError, TypeError):
+        return False
+    return meta.get("generation") == generation
+
+
+def build_bm25(chunks: list[Chunk], directory: Path, generation: int) -> None:
+    """Write a fresh BM25 index for `chunks` and switch to it atomically.
+
+    Each build goes to its own sub-folder and the `CURRENT` pointer is replaced in one
+    rename, so a reader always finds a complete index, even while several processes build.
+    """
+    bm25s = _bm25s()
+    name = f"g{generation}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    target = directory / name
+    target.mkdir(parents=True)
     if chunks:
         model = bm25s.BM25()
         corpus = [_doc_terms(c) or [""] for c in chunks]
         model.index(corpus, show_progress=False)
-        model.save(str(tmp))
+        model.save(str(target))
     meta = {
+        "generation": generation,
         "ids": [c.chunk_id for c in chunks],
         "articles": [c.article_id for c in chunks],
         "sources": [c.source for c in chunks],
         "dates": [date_to_epoch(c.date) if c.date else _NO_DATE for c in chunks],
     }
-    (tmp / "chunks.json").write_text(json.dumps(meta), encoding="utf-8")
-    shutil.rmtree(old, ignore_errors=True)
-    if directory.exists():
-        directory.rename(old)
-    tmp.rename(directory)
-    shutil.rmtree(old, ignore_errors=True)
+    (target / "chunks.json").write_text(json.dumps(meta), encoding="utf-8")
+    previous = _current(directory)
+    pointer = directory / f".CURRENT.{name}"
+    pointer.write_text(name, encoding="utf-8")
+    os.replace(pointer, directory / "CURRENT")
+    keep = {name, previous.name if previous else ""}  # a reader may still be loading it
+    for old in directory.iterdir():
+        if old.is_dir() and old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 class KeywordIndex:
     """A loaded BM25 index; `search` is pure numpy after load."""
 
     def __init__(self, directory: Path) -> None:
-        if not directory.exists() and directory.with_name(directory.name + ".old").exists():
-            directory = directory.with_name(directory.name + ".old")  # crashed mid-swap
+        current = _current(directory)
         try:
+            if current is None:
+                raise OSError("no index built yet")
+            directory = current
             meta = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise StoreError(
                 f"The keyword index in {directory} is missing or unreadable ({exc}). "
                 "Run `newsbot index --rebuild`."
             ) from None
+        self.generation: int = int(meta.get("generation", -1))
         self.ids: list[str] = meta["ids"]
         self.sources = np.array(meta["sources"], dtype=object)
         self.dates = np.array(meta["dates"], dtype=np.int64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from index.errors import StoreError
+from index.store.guard import chroma_errors
+from index.store.manifest import ManifestStore
 from index.types import Chunk
 
 _WRITE_BATCH = 1000
@@ -37,7 +40,11 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     return meta
 
 
-def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any] | None) -> Chunk | None:
+    """The chunk of a stored record; None for a record a killed writer left half-written
+    (Chroma can return an id from its vector index whose metadata is not there)."""
+    if not meta or "article_id" not in meta:
+        return None
     return Chunk(
         chunk_id=chunk_id,
         article_id=str(meta["article_id"]),
@@ -75,26 +82,60 @@ class ChromaStore:
                 path.mkdir(parents=True, exist_ok=True)
                 self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
             self._name = collection
-            self._col = self._open()
+            self._col, self._manifest_col = self._open()
         except StoreError:
             raise
         except Exception as exc:  # chromadb raises many types; all mean "store unusable"
             where = url or str(path)
-            raise StoreError(f"Cannot open the Chroma store at {where}: {exc}") from None
+            raise StoreError(
+                f"Cannot open the Chroma store at {where}: {exc}. If the data folder is "
+                "damaged, delete it or run `newsbot index --rebuild`."
+            ) from None
+        self.location = url or str(path)
 
     def _open(self):  # type: ignore[no-untyped-def]
-        return self._client.get_or_create_collection(
+        chunks = self._client.get_or_create_collection(
             self._name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
+        manifest = self._client.get_or_create_collection(
+            f"{self._name}-manifest", embedding_function=None
+        )
+        return chunks, manifest
 
+    @property
+    def manifest_collection(self) -> Any:
+        """The raw collection of manifest records (the indexer's lease lives there too)."""
+        return self._manifest_col
+
+    @property
+    def manifest(self) -> ManifestStore:
+        return ManifestStore(self._manifest_col, self.location)
+
+    @chroma_errors
     def reset(self) -> None:
-        """Drop every chunk (for `index --rebuild`)."""
-        self._client.delete_collection(self._name)
-        self._col = self._open()
+        """Drop every chunk and the manifest (for `index --rebuild`)."""
+        for name in (self._name, f"{self._name}-manifest"):
+            with contextlib.suppress(Exception):
+                self._client.delete_collection(name)
+        self._col, self._manifest_col = self._open()
 
+    @chroma_errors
+    def ids(self) -> set[str]:
+        """Every chunk id stored, live or not (for garbage collection after a crash)."""
+        out: set[str] = set()
+        offset, page = 0, 10000
+        while True:
+            got = self._col.get(include=[], limit=page, offset=offset)
+            out.update(got["ids"])
+            if len(got["ids"]) < page:
+                return out
+            offset += page
+
+    @chroma_errors
     def count(self) -> int:
         return self._col.count()
 
+    @chroma_errors
     def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         for start in range(0, len(chunks), _WRITE_BATCH):
             part = chunks[start : start + _WRITE_BATCH]
@@ -105,22 +146,27 @@ class ChromaStore:
                 metadatas=[chunk_metadata(c) for c in part],
             )
 
+    @chroma_errors
     def delete(self, chunk_ids: Iterable[str]) -> None:
         ids = list(chunk_ids)
         for start in range(0, len(ids), _WRITE_BATCH):
             self._col.delete(ids=ids[start : start + _WRITE_BATCH])
 
+    @chroma_errors
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         """Chunks by id, in the order asked; ids that are gone are skipped."""
-        if not chunk_ids:
-            return []
-        got = self._col.get(ids=list(chunk_ids), include=["documents", "metadatas"])
-        found = {
-            cid: chunk_from_record(cid, doc or "", meta or {})
-            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        }
-        return [found[cid] for cid in chunk_ids if cid in found]
+        found: dict[str, Chunk] = {}
+        ids = list(chunk_ids)
+        for start in range(0, len(ids), _WRITE_BATCH):
+            got = self._col.get(
+                ids=ids[start : start + _WRITE_BATCH], include=["documents", "metadatas"]
+            )
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                if chunk := chunk_from_record(cid, doc or "", meta):
+                    found[cid] = chunk
+        return [found[cid] for cid in ids if cid in found]
 
+    @chroma_errors
     def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored embeddings by id (to score keyword-only hits by cosine too)."""
         if not chunk_ids:
@@ -131,21 +177,20 @@ class ChromaStore:
             for cid, vec in zip(got["ids"], got["embeddings"], strict=True)
         }
 
+    @chroma_errors
     def all_chunks(self, page: int = 5000) -> list[Chunk]:
         out: list[Chunk] = []
         offset = 0
         while True:
             got = self._col.get(include=["documents", "metadatas"], limit=page, offset=offset)
-            out.extend(
-                chunk_from_record(cid, doc or "", meta or {})
-                for cid, doc, meta in zip(
-                    got["ids"], got["documents"], got["metadatas"], strict=True
-                )
-            )
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                if chunk := chunk_from_record(cid, doc or "", meta):
+                    out.append(chunk)
             if len(got["ids"]) < page:
                 return out
             offset += page
 
+    @chroma_errors
     def query(
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
     ) -> list[tuple[Chunk, float]]:
@@ -159,13 +204,15 @@ class ChromaStore:
             where=where or None,
             include=["documents", "metadatas", "distances"],
         )
-        return [
-            (chunk_from_record(cid, doc or "", meta or {}), 1.0 - float(dist))
-            for cid, doc, meta, dist in zip(
-                res["ids"][0],
-                res["documents"][0],
-                res["metadatas"][0],
-                res["distances"][0],
-                strict=True,
-            )
-        ]
+        out: list[tuple[Chunk, float]] = []
+        rows = zip(
+            res["ids"][0],
+            res["documents"][0],
+            res["metadatas"][0],
+            res["distances"][0],
+            strict=True,
+        )
+        for cid, doc, meta, dist in rows:
+            if chunk := chunk_from_record(cid, doc or "", meta):
+                out.append((chunk, 1.0 - float(dist)))
+        return out

@@ -156,15 +156,31 @@ def test_empty_index_and_missing_folder_are_domain_errors(tmp_path: Path) -> Non
         bot.update()
 
 
-def test_corrupt_manifest_says_how_to_recover(corpus: tuple[Path, Path]) -> None:
+def test_damaged_data_folder_says_how_to_recover(corpus: tuple[Path, Path]) -> None:
+    articles, data = corpus
+    make_bot(articles, data).update()
+    (data / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="--rebuild"):
+        make_bot(articles, data).ask("How many troops were proposed?")
+    bot = make_bot(articles, data)
+    report = bot.update(rebuild=True)
+    assert report.added == 5 and bot.ws.store.count() == report.chunks
+    assert list(data.glob("chroma.damaged-*"))  # kept for inspection, not deleted
+    assert bot.ask("How many troops did Zelenskyy say were needed?").answered
+
+
+def test_foreign_manifest_format_says_how_to_recover(corpus: tuple[Path, Path]) -> None:
     articles, data = corpus
     bot = make_bot(articles, data)
     bot.update()
-    (data / "manifest.json").write_text("{ not json")
+    bot.ws.store.manifest_collection.upsert(
+        ids=["~state"], embeddings=[[1.0]], metadatas=[{"version": 99}]
+    )
     with pytest.raises(StoreError, match="--rebuild"):
-        bot.update()
-    report = bot.update(rebuild=True)
-    assert report.added == 5 and bot.ws.store.count() == report.chunks
+        make_bot(articles, data).ask("How many troops were proposed?")
+    with pytest.raises(StoreError, match="--rebuild"):
+        make_bot(articles, data).update()
+    assert make_bot(articles, data).update(rebuild=True).added == 5
 
 
 def test_rebuild_starts_from_scratch(corpus: tuple[Path, Path]) -> None:

@@ -1,0 +1,117 @@
+"""One indexer at a time.
+
+On one machine an OS file lock (flock) in the data folder: the kernel drops it when the
+process dies, so a crashed indexer never holds it. With a Chroma server, indexers may run on
+different machines, so a lease record in the manifest collection is taken too; it expires
+unless renewed, so a crashed indexer holds it at most `LEASE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from index.errors import NewsbotError
+
+LEASE_SECONDS = 120.0
+LOCK_ID = "~lock"
+
+
+class IndexBusyError(NewsbotError):
+    """Another indexer holds the lock."""
+
+
+class IndexLock:
+    def __init__(self, data_dir: Path, lease_collection: Any | None = None) -> None:
+        self.path = data_dir / "index.lock"
+        self._lease = lease_collection
+        self._fd: int | None = None
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def acquire(self, wait: float = 0.0) -> None:
+        """Take the lock, waiting up to `wait` seconds; IndexBusyError if it stays taken."""
+        deadline = time.monotonic() + wait
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "?"
+                    os.close(fd)
+                    raise IndexBusyError(
+                        f"Another indexer is running ({holder}). Wait for it to finish, "
+                        "or pass --wait SECONDS."
+                    ) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, self.owner.encode(), 0)
+        self._fd = fd
+        if self._lease is not None:
+            try:
+                self._take_lease(deadline)
+            except BaseException:
+                self.release()
+                raise
+
+    def _lease_holder(self) -> tuple[str, float] | None:
+        got = self._lease.get(ids=[LOCK_ID], include=["metadatas"])  # type: ignore[union-attr]
+        if not got["ids"]:
+            return None
+        meta = got["metadatas"][0] or {}
+        return str(meta.get("owner", "?")), float(meta.get("expires", 0))
+
+    def _write_lease(self) -> None:
+        self._lease.upsert(  # type: ignore[union-attr]
+            ids=[LOCK_ID],
+            embeddings=[[1.0]],
+            metadatas=[{"owner": self.owner, "expires": time.time() + LEASE_SECONDS}],
+        )
+
+    def _take_lease(self, deadline: float) -> None:
+        while True:
+            holder = self._lease_holder()
+            if holder is None or holder[0] == self.owner or holder[1] < time.time():
+                self._write_lease()
+                time.sleep(0.2)  # let a racing indexer's write land, then see who won
+                won = self._lease_holder()
+                if won and won[0] == self.owner:
+                    return
+            if time.monotonic() >= deadline:
+                who = holder[0] if holder else "?"
+                raise IndexBusyError(
+                    f"Another indexer is running against this Chroma server ({who}). "
+                    "Wait for it to finish, or pass --wait SECONDS."
+                )
+            time.sleep(0.5)
+
+    def renew(self) -> None:
+        """Extend the server lease; called as the update progresses."""
+        if self._lease is not None and self._fd is not None:
+            self._write_lease()
+
+    def release(self) -> None:
+        if self._lease is not None and self._fd is not None:
+            try:
+                holder = self._lease_holder()
+                if holder and holder[0] == self.owner:
+                    self._lease.delete(ids=[LOCK_ID])
+            except Exception:
+                pass
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> IndexLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
