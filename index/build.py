@@ -174,6 +174,7 @@ class Indexer:
             report.removed += 1
 
         todo: list[tuple[str, Path, str]] = []
+        owner = {entry.sha256: name for name, entry in manifest.files.items()}
         for name, path in seen.items():
             try:
                 digest = file_digest(path)
@@ -183,7 +184,11 @@ class Indexer:
             entry = manifest.files.get(name)
             if entry and entry.sha256 == digest:
                 report.unchanged += 1
+            elif owner.get(digest, name) != name:
+                # the same file twice would only crowd other evidence out of the answers
+                report.warnings.append(Problem(name, f"skipped: same content as {owner[digest]}"))
             else:
+                owner[digest] = name
                 todo.append((name, path, digest))
 
         pending: list[_Pending] = []
