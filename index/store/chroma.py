@@ -114,6 +114,8 @@ class ChromaStore:
     @chroma_errors
     def reset(self) -> None:
         """Drop every chunk and the manifest (for `index --rebuild`)."""
+        if self._col.count() == 0 and self._manifest_col.count() == 0:
+            return  # nothing to drop; readers' handles stay valid
         for name in (self._name, f"{self._name}-manifest"):
             with contextlib.suppress(Exception):
                 self._client.delete_collection(name)

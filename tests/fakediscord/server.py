@@ -1355,6 +1355,8 @@ class FakeDiscord:
                 "geo_ordered_rtc_regions": [],
                 "user_settings": {},
             }
+            if data.get("shard") is not None:  # Discord echoes the shard of a sharded IDENTIFY
+                ready["shard"] = list(data["shard"])
             await self.dispatch("READY", ready)
             await self.dispatch("GUILD_CREATE", self.guild_payload())
         elif op == 6:  # RESUME

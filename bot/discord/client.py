@@ -1,0 +1,257 @@
+"""The discord.py bot of newsbot: intents, safe defaults, shared state, startup.
+
+The bot gets its `NewsBot`-like service injected (anything with `ask`, `search`, `update`,
+`status` and `check_question`), so tests can wrap the real one. It never pings anyone
+(`AllowedMentions.none()`), reads message content only when the privileged intent is
+switched on, and can be pointed at a Discord-compatible server (a self-hosted one, or the
+fake of the tests) through DISCORD_API_BASE / DISCORD_GATEWAY_URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Protocol
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answer.model import Answer, Turn
+from bot.discord.conversations import Conversations
+from bot.discord.cooldown import Cooldowns
+from bot.discord.feedback import FeedbackStore, VoteView
+from bot.discord.formatting import cooldown_text, not_here_text, polite_text
+from bot.discord.work import Worker, failure_reply
+from index.errors import ConfigError, NewsbotError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from bot.service import Status
+    from index.build import Progress, UpdateReport
+    from index.retrieve import Filters
+    from index.settings import Settings
+    from index.types import Hit
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.discord.cogs.ask", "bot.discord.cogs.admin")
+
+
+class NewsService(Protocol):
+    """What the bot needs from `bot.service.NewsBot` (all blocking: call via `Worker`)."""
+
+    def check_question(self, question: str) -> str: ...
+
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+    ) -> Answer: ...
+
+    def search(
+        self, query: str, k: int | None = None, filters: Filters | None = None
+    ) -> list[Hit]: ...
+
+    def update(
+        self,
+        roots: list[Path] | None = None,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+    ) -> UpdateReport: ...
+
+    def status(self) -> Status: ...
+
+
+def bot_intents(message_content: bool) -> discord.Intents:
+    """Guilds, guild messages and DMs; Message Content only when asked for (privileged).
+
+    Without it the bot still receives the content of messages that mention it, of DMs and
+    of slash commands.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = message_content
+    return intents
+
+
+def parse_channel_ids(value: str) -> frozenset[int]:
+    """'123, 456' -> {123, 456}; ConfigError on anything that is not a channel id."""
+    ids = set()
+    for part in value.replace(";", ",").split(","):
+        part = part.strip().strip("<#>")
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError(f"DISCORD_ALLOWED_CHANNELS: {part!r} is not a channel id")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+@contextlib.contextmanager
+def discord_endpoints(api_base: str | None, gateway_url: str | None) -> Iterator[None]:
+    """Point discord.py (process-wide) at another REST base / gateway while inside."""
+    old_base = discord.http.Route.BASE
+    old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+    try:
+        yield
+    finally:
+        if api_base:
+            discord.http.Route.BASE = old_base
+        if gateway_url:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+
+async def tell(interaction: discord.Interaction, text: str, *, ephemeral: bool = True) -> None:
+    """Reply to an interaction whether or not it was already answered or deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=ephemeral)
+    else:
+        await interaction.response.send_message(text, ephemeral=ephemeral)
+
+
+class NewsCommandTree(app_commands.CommandTree):
+    """Errors that escape a command become a short reply (apology with an error id)."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        name = interaction.command.name if interaction.command else "command"
+        if isinstance(error, app_commands.CheckFailure):
+            text = polite_text(str(error) or "you can't use this command here.")
+        else:
+            text = failure_reply(getattr(error, "original", error), f"/{name}")
+        with contextlib.suppress(discord.HTTPException):
+            await tell(interaction, text)
+
+
+class NewsDiscordBot(commands.Bot):
+    """newsbot's Discord client. Slash commands and listeners live in `bot.discord.cogs`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: NewsService,
+        *,
+        feedback: FeedbackStore | None = None,
+        **options: Any,
+    ) -> None:
+        options.setdefault("chunk_guilds_at_startup", False)
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: no prefix commands
+            help_command=None,
+            intents=bot_intents(settings.discord_message_content),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=NewsCommandTree,
+            **options,
+        )
+        self.settings = settings
+        self.service = service
+        self.worker = Worker(settings.discord_max_concurrency)
+        self.cooldowns = Cooldowns(settings.discord_cooldown_seconds)
+        self.conversations = Conversations()
+        self.feedback = feedback or FeedbackStore(settings.data_dir / "feedback.sqlite3")
+        self.allowed_channels = parse_channel_ids(settings.discord_allowed_channels)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        with discord_endpoints(self.settings.discord_api_base, self.settings.discord_gateway_url):
+            await super().start(token, reconnect=reconnect)
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_view(VoteView(self.feedback))
+        await self._warm_up()
+        if self.settings.discord_sync_commands:
+            await self.sync_commands()
+
+    async def sync_commands(self) -> list[app_commands.AppCommand]:
+        guild_id = self.settings.discord_guild_id
+        if guild_id:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d slash commands to guild %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global slash commands", len(synced))
+        return synced
+
+    async def _warm_up(self) -> None:
+        """Load the embedding model and open the store before the first question."""
+        try:
+            status = await self.worker.run(self.service.status)
+            if status.files:
+                await self.worker.run(self.service.search, "news", 1)
+            else:
+                log.warning("nothing is indexed yet: run `newsbot index` (or /reindex)")
+        except NewsbotError as exc:
+            log.warning("index not ready: %s", exc)
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: messages are handled by the listeners of the cogs."""
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected as %s (id %s) to %d server(s)",
+            self.user,
+            self.user.id if self.user else "?",
+            len(self.guilds),
+        )
+
+    # ------------------------------------------------------------------ policy
+
+    def channel_allowed(self, channel: object) -> bool:
+        """DMs by setting; guild channels and their threads by DISCORD_ALLOWED_CHANNELS."""
+        if isinstance(channel, discord.DMChannel | discord.GroupChannel) or channel is None:
+            return self.settings.discord_allow_dms
+        if isinstance(channel, discord.PartialMessageable) and channel.guild_id is None:
+            return self.settings.discord_allow_dms
+        if not self.allowed_channels:
+            return True
+        ids = {getattr(channel, "id", None), getattr(channel, "parent_id", None)}
+        return bool(ids & self.allowed_channels)
+
+    def admit(self, user_id: int, channel: object, question: str) -> tuple[str, str | None]:
+        """(cleaned question, None) when it may be answered now, else (.., polite refusal).
+
+        Checks the channel, the question (empty, too long) and the user's cooldown, in that
+        order, so a refused question does not cost the user their turn.
+        """
+        if not self.channel_allowed(channel):
+            if channel is not None and getattr(channel, "guild", None) is None:
+                return question, "Sorry, I don't answer direct messages here."
+            return question, not_here_text(sorted(self.allowed_channels))
+        try:
+            question = self.service.check_question(question)
+        except NewsbotError as exc:
+            return question, polite_text(str(exc))
+        wait = self.cooldowns.retry_after(user_id)
+        if wait > 0:
+            return question, cooldown_text(wait)
+        return question, None
+
+
+class ShardedNewsDiscordBot(NewsDiscordBot, commands.AutoShardedBot):
+    """The same bot over several gateway shards (Discord requires it past 2,500 servers)."""
+
+
+def create_bot(settings: Settings, service: NewsService, **options: Any) -> NewsDiscordBot:
+    cls = ShardedNewsDiscordBot if settings.discord_sharded else NewsDiscordBot
+    return cls(settings, service, **options)

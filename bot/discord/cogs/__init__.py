@@ -1,0 +1,1 @@
+"""Discord extensions of newsbot: one cog per feature, each with `async def setup(bot)`."""

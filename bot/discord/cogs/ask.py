@@ -1,0 +1,391 @@
+"""Questions: /ask, /search, @mentions (answered in a thread of their own), thread follow-ups
+and direct messages.
+
+Every answer: defer or show "typing" at once, answer in a worker thread (never on the event
+loop), then send the text in pieces within Discord's limits, the sources as an embed and
+👍 / 👎 buttons under the last piece.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answer.model import Answer, Turn
+from bot.discord.client import tell
+from bot.discord.conversations import TranscriptMessage, turns_from_transcript
+from bot.discord.feedback import has_vote_buttons, vote_buttons
+from bot.discord.formatting import (
+    BAD_DATE_TEXT,
+    OutMessage,
+    answer_messages,
+    question_text,
+    search_messages,
+    thread_name,
+)
+from bot.discord.work import failure_reply
+from index.retrieve import Filters
+
+if TYPE_CHECKING:
+    from bot.discord.client import NewsDiscordBot
+
+log = logging.getLogger(__name__)
+
+Sender = Callable[[OutMessage, discord.ui.View | None, bool], Awaitable[discord.Message]]
+_ANSWERABLE = (discord.MessageType.default, discord.MessageType.reply)
+_SOURCE_CACHE_SECONDS = 60.0
+
+
+class BadOption(ValueError):
+    """An option of a slash command the user typed wrong (the text is the reply)."""
+
+
+def parse_day(value: str | None) -> date | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadOption(BAD_DATE_TEXT.format(value=value.strip()[:40])) from None
+
+
+def make_filters(source: str | None, since: str | None, until: str | None) -> Filters | None:
+    sources = (source.strip(),) if source and source.strip() else ()
+    filters = Filters(sources, parse_day(since), parse_day(until))
+    return filters if filters != Filters() else None
+
+
+class AskCog(commands.Cog):
+    def __init__(self, bot: NewsDiscordBot) -> None:
+        self.bot = bot
+        self._sources: tuple[float, list[str]] = (0.0, [])
+
+    # ------------------------------------------------------------------ slash commands
+
+    @app_commands.command(name="ask", description="Ask a question about the news articles")
+    @app_commands.describe(
+        question="Your question",
+        source="Only this article file",
+        since="Only articles dated on or after this day (YYYY-MM-DD)",
+        until="Only articles dated on or before this day (YYYY-MM-DD)",
+    )
+    @app_commands.allowed_contexts(guilds=True, dms=True)
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> None:
+        try:
+            filters = make_filters(source, since, until)
+        except BadOption as exc:
+            await tell(interaction, str(exc))
+            return
+        question, refusal = self.bot.admit(interaction.user.id, interaction.channel, question)
+        if refusal:
+            await tell(interaction, refusal)
+            return
+        await interaction.response.defer(thinking=True)
+        try:
+            answer = await self.bot.worker.run(self.bot.service.ask, question, filters=filters)
+
+            async def send(
+                out: OutMessage, view: discord.ui.View | None, first: bool
+            ) -> discord.Message:
+                return await interaction.followup.send(
+                    out.content or discord.utils.MISSING,
+                    embed=out.embed or discord.utils.MISSING,
+                    view=view or discord.utils.MISSING,
+                    wait=True,
+                )
+
+            await self.deliver(
+                answer,
+                send,
+                channel_id=interaction.channel_id,
+                guild_id=interaction.guild_id,
+                user_id=interaction.user.id,
+            )
+        except Exception as exc:
+            with contextlib.suppress(discord.HTTPException):
+                await tell(interaction, failure_reply(exc, "/ask"), ephemeral=False)
+
+    @app_commands.command(name="search", description="Find the best-matching news articles")
+    @app_commands.describe(
+        query="What to look for",
+        source="Only this article file",
+        since="Only articles dated on or after this day (YYYY-MM-DD)",
+        until="Only articles dated on or before this day (YYYY-MM-DD)",
+    )
+    @app_commands.allowed_contexts(guilds=True, dms=True)
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: str,
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> None:
+        try:
+            filters = make_filters(source, since, until)
+        except BadOption as exc:
+            await tell(interaction, str(exc))
+            return
+        query, refusal = self.bot.admit(interaction.user.id, interaction.channel, query)
+        if refusal:
+            await tell(interaction, refusal)
+            return
+        await interaction.response.defer(thinking=True)
+        try:
+            hits = await self.bot.worker.run(self.bot.service.search, query, None, filters)
+            for out in search_messages(query, hits):
+                await interaction.followup.send(
+                    out.content or discord.utils.MISSING,
+                    embed=out.embed or discord.utils.MISSING,
+                    wait=True,
+                )
+        except Exception as exc:
+            with contextlib.suppress(discord.HTTPException):
+                await tell(interaction, failure_reply(exc, "/search"), ephemeral=False)
+
+    @ask.autocomplete("source")
+    async def _ask_source(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._source_choices(current)
+
+    @search.autocomplete("source")
+    async def _search_source(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._source_choices(current)
+
+    async def _source_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        """Indexed article files matching what the user typed (from the manifest)."""
+        loaded, names = self._sources
+        if time.monotonic() - loaded > _SOURCE_CACHE_SECONDS:
+            names = await self.bot.worker.run(_indexed_sources, self.bot.service)
+            self._sources = (time.monotonic(), names)
+        needle = current.lower().strip()
+        return [
+            app_commands.Choice(name=n, value=n)
+            for n in names
+            if needle in n.lower() and len(n) <= 100
+        ][:25]
+
+    # ------------------------------------------------------------------ messages
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if (
+            me is None
+            or message.author.bot
+            or message.webhook_id
+            or message.type not in _ANSWERABLE
+        ):
+            return
+        channel = message.channel
+        mentioned = any(user.id == me.id for user in message.mentions)
+        question = question_text(message.content, me.id)
+        is_dm = message.guild is None
+        is_thread = isinstance(channel, discord.Thread)
+        ours = is_thread and channel.owner_id == me.id  # type: ignore[union-attr]
+        if not (is_dm or mentioned or ours):
+            return
+        if not question and not mentioned:
+            return  # content hidden (no Message Content intent) or nothing but an attachment
+        if not self.bot.channel_allowed(channel) and not mentioned and not is_dm:
+            return
+        question, refusal = self.bot.admit(message.author.id, channel, question)
+        if refusal:
+            with contextlib.suppress(discord.HTTPException):
+                await message.reply(refusal, mention_author=False)
+            return
+        thread: discord.Thread | None = None
+        try:
+            if is_dm or is_thread:
+                await self._answer_in(channel, message, message, question, new=False)  # type: ignore[arg-type]
+                return
+            thread = await self._open_thread(message, question)
+            if thread is None:
+                await self._answer_in(channel, message, message, question, new=True)  # type: ignore[arg-type]
+            else:
+                await self._answer_in(thread, None, message, question, new=True)
+        except Exception as exc:
+            reply = failure_reply(exc, "mention")
+            with contextlib.suppress(discord.HTTPException):
+                if thread is not None:
+                    await thread.send(reply)
+                else:
+                    await message.reply(reply, mention_author=False)
+
+    async def _open_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
+        """A public thread on the question, or None where threads cannot be made."""
+        try:
+            return await message.create_thread(
+                name=thread_name(question), auto_archive_duration=1440
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not open a thread (%s); answering in the channel", exc)
+            return None
+
+    async def _answer_in(
+        self,
+        target: discord.abc.Messageable,
+        reply_to: discord.Message | None,
+        asked: discord.Message,
+        question: str,
+        *,
+        new: bool,
+    ) -> None:
+        """Answer `question` in `target` with that conversation's history, one at a time."""
+        key = target.id  # type: ignore[attr-defined]
+        async with self.bot.conversations.lock(key):
+            history = [] if new else await self._history(target, asked)
+            async with _typing(target):
+                answer = await self.bot.worker.run(self.bot.service.ask, question, history=history)
+
+            async def send(
+                out: OutMessage, view: discord.ui.View | None, first: bool
+            ) -> discord.Message:
+                reference = (
+                    reply_to.to_reference(fail_if_not_exists=False)
+                    if first and reply_to is not None
+                    else None
+                )
+                return await target.send(
+                    out.content or None,
+                    embed=out.embed,  # type: ignore[arg-type]
+                    view=view,  # type: ignore[arg-type]
+                    reference=reference,  # type: ignore[arg-type]
+                    mention_author=False,
+                )
+
+            guild = getattr(target, "guild", None)
+            await self.deliver(
+                answer,
+                send,
+                channel_id=key,
+                guild_id=guild.id if guild else None,
+                user_id=asked.author.id,
+                footer=self._footer(target),
+            )
+            self.bot.conversations.add(key, Turn(question, answer.text))
+
+    def _footer(self, target: object) -> str:
+        if isinstance(target, discord.Thread):
+            if self.bot.settings.discord_message_content:
+                return "Ask follow-up questions right here in this thread."
+            return f"Mention @{self.bot.user.name if self.bot.user else 'me'} here to follow up."
+        return "Ask a follow-up question any time."
+
+    async def _history(
+        self, target: discord.abc.Messageable, before: discord.Message | None
+    ) -> list[Turn]:
+        """Earlier turns: from memory, else rebuilt from a thread the bot created."""
+        key = target.id  # type: ignore[attr-defined]
+        conversations = self.bot.conversations
+        if key in conversations:
+            return conversations.history(key)
+        me = self.bot.user
+        if not isinstance(target, discord.Thread) or me is None or target.owner_id != me.id:
+            return []
+        transcript: list[TranscriptMessage] = []
+        starter = await self._starter_question(target)
+        if starter:
+            transcript.append(TranscriptMessage(False, starter))
+        older = [m async for m in target.history(limit=100, before=before)]
+        for m in reversed(older):
+            if m.type not in _ANSWERABLE:
+                continue
+            if m.author.id == me.id:
+                transcript.append(TranscriptMessage(True, m.content, has_vote_buttons(m)))
+            elif not m.author.bot:
+                transcript.append(TranscriptMessage(False, question_text(m.content, me.id)))
+        turns = turns_from_transcript(transcript)
+        conversations.remember(key, turns)
+        log.info("rebuilt %d earlier turn(s) of thread %s", len(turns), key)
+        return turns
+
+    async def _starter_question(self, thread: discord.Thread) -> str:
+        me = self.bot.user
+        assert me is not None
+        starter = thread.starter_message
+        if starter is None:
+            parent = thread.parent or self.bot.get_channel(thread.parent_id)
+            if isinstance(parent, discord.TextChannel | discord.ForumChannel):
+                with contextlib.suppress(discord.HTTPException):
+                    starter = await parent.fetch_message(thread.id)  # type: ignore[union-attr]
+        if starter is not None and starter.author.id != me.id:
+            return question_text(starter.content, me.id)
+        return thread.name
+
+    # ------------------------------------------------------------------ delivery
+
+    async def deliver(
+        self,
+        answer: Answer,
+        send: Sender,
+        *,
+        channel_id: int | None,
+        guild_id: int | None,
+        user_id: int | None,
+        footer: str | None = None,
+    ) -> discord.Message:
+        """Send an answer's messages in order; the last carries the vote buttons."""
+        outs = answer_messages(answer, footer=footer)
+        last: discord.Message | None = None
+        for i, out in enumerate(outs):
+            view = vote_buttons() if i == len(outs) - 1 else None
+            last = await send(out, view, i == 0)
+        assert last is not None
+        await asyncio.to_thread(
+            self.bot.feedback.record_answer,
+            last.id,
+            answer,
+            channel_id=channel_id,
+            guild_id=guild_id,
+            user_id=user_id,
+        )
+        return last
+
+
+def _indexed_sources(service: object) -> list[str]:
+    """Article files the index knows, for autocompletion ([] when it cannot tell)."""
+    try:
+        manifest = service.ws.manifest()  # type: ignore[attr-defined]
+        return sorted(str(name) for name in manifest.files) if manifest else []
+    except Exception:  # autocompletion is a convenience: never fail because of it
+        log.debug("no source names for autocompletion", exc_info=True)
+        return []
+
+
+@contextlib.asynccontextmanager
+async def _typing(target: discord.abc.Messageable) -> AsyncIterator[None]:
+    """Show "typing…" while answering; a channel that refuses it is no reason to fail."""
+    typing = target.typing()
+    try:
+        await typing.__aenter__()
+    except discord.HTTPException:
+        yield
+        return
+    try:
+        yield
+    finally:
+        await typing.__aexit__(None, None, None)
+
+
+async def setup(bot: NewsDiscordBot) -> None:
+    await bot.add_cog(AskCog(bot))

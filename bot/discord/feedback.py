@@ -1,0 +1,240 @@
+"""👍 / 👎 under each answer, stored locally for later evaluation.
+
+`FeedbackStore` is a small sqlite database in the data dir (`feedback.sqlite3`): one row
+per answer the bot sent (question, answer, sources, where, when) keyed by the id of the
+message carrying the buttons, and one row per (message, user) vote with the answer's data
+copied in, so `SELECT * FROM feedback` is the whole evaluation set. A user who votes again
+changes their vote.
+
+`VoteView` is a persistent view (fixed custom_ids, no timeout) registered once at startup,
+so buttons under answers keep working after the bot restarts. Answers carry `vote_buttons()`,
+a copy of the buttons that discord.py does not keep in memory per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.discord.formatting import VOTE_THANKS
+from bot.discord.work import failure_reply
+
+if TYPE_CHECKING:
+    from bot.answer.model import Answer
+
+log = logging.getLogger(__name__)
+
+VOTE_UP_ID = "newsbot:vote:up"
+VOTE_DOWN_ID = "newsbot:vote:down"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    message_id INTEGER PRIMARY KEY,
+    channel_id INTEGER,
+    guild_id INTEGER,
+    user_id INTEGER,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    mode TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    message_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    voted_at TEXT NOT NULL,
+    PRIMARY KEY (message_id, user_id)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Vote:
+    message_id: int
+    user_id: int
+    vote: str
+    question: str
+    answer: str
+    sources: list[dict[str, object]]
+    voted_at: str
+    changed: bool = False
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class FeedbackStore:
+    """Thread-safe (one short connection per call); call it from worker threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._ready = False
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if not self._ready:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(sqlite3.connect(self.path, timeout=10)) as db:
+                if not self._ready:
+                    db.executescript(_SCHEMA)
+                    self._ready = True
+                with db:
+                    yield db
+
+    def record_answer(
+        self,
+        message_id: int,
+        answer: Answer,
+        *,
+        channel_id: int | None = None,
+        guild_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        sources = json.dumps([c.as_dict() for c in answer.citations], ensure_ascii=False)
+        with self._db() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    message_id,
+                    channel_id,
+                    guild_id,
+                    user_id,
+                    answer.question,
+                    answer.text,
+                    sources,
+                    answer.mode,
+                    _now(),
+                ),
+            )
+
+    def record_vote(
+        self, message_id: int, user_id: int, vote: str, fallback_answer: str = ""
+    ) -> Vote:
+        """Store (or change) a user's vote on the answer carried by `message_id`.
+
+        An answer the store does not know (sent before the database was reset) is stored
+        with the message's text as the answer and an empty question.
+        """
+        if vote not in ("up", "down"):
+            raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
+        with self._db() as db:
+            row = db.execute(
+                "SELECT question, answer, sources FROM answers WHERE message_id = ?",
+                (message_id,),
+            ).fetchone()
+            question, answer, sources = row or ("", fallback_answer, "[]")
+            previous = db.execute(
+                "SELECT vote FROM feedback WHERE message_id = ? AND user_id = ?",
+                (message_id, user_id),
+            ).fetchone()
+            voted_at = _now()
+            db.execute(
+                "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (message_id, user_id, vote, question, answer, sources, voted_at),
+            )
+        return Vote(
+            message_id,
+            user_id,
+            vote,
+            question,
+            answer,
+            json.loads(sources),
+            voted_at,
+            changed=previous is not None and previous[0] != vote,
+        )
+
+    def votes(self) -> list[Vote]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT message_id, user_id, vote, question, answer, sources, voted_at "
+                "FROM feedback ORDER BY voted_at, message_id"
+            ).fetchall()
+        return [Vote(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
+
+
+class _VoteButtons(discord.ui.View):
+    """Just the buttons. Not "dispatchable", so discord.py does not keep a copy in memory
+    for every answer message: the one persistent `VoteView` handles all clicks."""
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
+def vote_buttons() -> discord.ui.View:
+    """The buttons to put under an answer; the persistent `VoteView` handles their clicks."""
+    view = _VoteButtons(timeout=None)
+    view.add_item(_button("up"))
+    view.add_item(_button("down"))
+    return view
+
+
+def _button(vote: str) -> discord.ui.Button[discord.ui.View]:
+    return discord.ui.Button(
+        emoji="👍" if vote == "up" else "👎",
+        style=discord.ButtonStyle.secondary,
+        custom_id=VOTE_UP_ID if vote == "up" else VOTE_DOWN_ID,
+    )
+
+
+def has_vote_buttons(message: discord.Message) -> bool:
+    """True for the bot's message that closes an answer (it carries the vote buttons)."""
+    for row in message.components:
+        for child in getattr(row, "children", [row]):
+            if getattr(child, "custom_id", None) in (VOTE_UP_ID, VOTE_DOWN_ID):
+                return True
+    return False
+
+
+class VoteView(discord.ui.View):
+    """Persistent handler of the vote buttons of every answer, across restarts."""
+
+    def __init__(self, store: FeedbackStore) -> None:
+        super().__init__(timeout=None)
+        self.store = store
+
+    @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary, custom_id=VOTE_UP_ID)
+    async def up(self, interaction: discord.Interaction, _: discord.ui.Button[VoteView]) -> None:
+        await self._vote(interaction, "up")
+
+    @discord.ui.button(emoji="👎", style=discord.ButtonStyle.secondary, custom_id=VOTE_DOWN_ID)
+    async def down(self, interaction: discord.Interaction, _: discord.ui.Button[VoteView]) -> None:
+        await self._vote(interaction, "down")
+
+    async def _vote(self, interaction: discord.Interaction, vote: str) -> None:
+        message = interaction.message
+        if message is None:
+            await interaction.response.send_message("That answer is gone.", ephemeral=True)
+            return
+        stored = await asyncio.to_thread(
+            self.store.record_vote, message.id, interaction.user.id, vote, message.content
+        )
+        log.info("feedback %s on message %s", stored.vote, stored.message_id)
+        await interaction.response.send_message(VOTE_THANKS[vote], ephemeral=True)
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction,
+        error: Exception,
+        item: discord.ui.Item[VoteView],
+    ) -> None:
+        reply = failure_reply(error, "feedback vote")
+        if not interaction.response.is_done():
+            await interaction.response.send_message(reply, ephemeral=True)

@@ -1,0 +1,384 @@
+"""What the Discord bot says, shaped to Discord's limits. Pure: no network, no event loop.
+
+* `split_message`: long text -> messages of at most 2,000 characters, cut at a paragraph,
+  line, sentence or word boundary, never inside a word or a citation marker such as [3] or
+  [1, 2], and never leaving a marker alone at the start of the next message.
+* `source_embeds` / `answer_messages` / `search_messages`: sources as embeds within the
+  embed limits (title 256, description 4,096, 25 fields of 256 + 1,024, 6,000 in all).
+* `thread_name`, `question_text`, `neutralise_mentions`: user and article text made safe
+  to show (no @everyone, @here or <@id> that could ping, even if mentions were allowed).
+* Reply texts for cooldowns, refusals and errors, so that every user-facing line is here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+import discord
+
+if TYPE_CHECKING:
+    from bot.answer.model import Answer, Citation
+    from bot.service import Status
+    from index.build import UpdateReport
+    from index.types import Hit
+
+MESSAGE_LIMIT = 2000
+THREAD_NAME_LIMIT = 100
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FIELDS_LIMIT = 25
+EMBED_FIELD_NAME_LIMIT = 256
+EMBED_FIELD_VALUE_LIMIT = 1024
+EMBED_FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+_EMBED_BUDGET = EMBED_TOTAL_LIMIT - 100  # headroom for the ellipses added by shortening
+SOURCES_PER_EMBED = 10
+SNIPPET_CHARS = 350
+EMBED_COLOUR = 0x2B6CB0
+
+MARKER_RE = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+_MASS_MENTION_RE = re.compile(r"@(everyone|here)\b")
+_ID_MENTION_RE = re.compile(r"<@([!&]?\d+)>")
+_READABLE_MENTIONS = (
+    (re.compile(r"<@!?\d+>"), "@user"),
+    (re.compile(r"<@&\d+>"), "@role"),
+    (re.compile(r"<#\d+>"), "#channel"),
+)
+_ZWSP = "\u200b"
+_SENTENCE_END = ".!?…"
+_CLOSERS = "\"'”’)»"
+
+
+# --------------------------------------------------------------------------- mentions
+
+
+def neutralise_mentions(text: str) -> str:
+    """Defuse @everyone, @here and <@id>/<@!id>/<@&id> with a zero-width space.
+
+    The bot also sends every message with `AllowedMentions.none()`; this second layer keeps
+    article or user text from even *looking* like a ping.
+    """
+    text = _MASS_MENTION_RE.sub(f"@{_ZWSP}\\1", text)
+    return _ID_MENTION_RE.sub(f"<@{_ZWSP}\\1>", text)
+
+
+def question_text(content: str, bot_id: int) -> str:
+    """The question in a message that mentions the bot: its mention removed, spaces collapsed."""
+    content = re.sub(rf"<@!?{bot_id}>", " ", content)
+    return " ".join(content.split())
+
+
+def thread_name(question: str, limit: int = THREAD_NAME_LIMIT) -> str:
+    """A thread title from a question: 1 to `limit` characters, mentions made readable."""
+    text = question
+    for pattern, readable in _READABLE_MENTIONS:
+        text = pattern.sub(readable, text)
+    text = " ".join(_MASS_MENTION_RE.sub(f"@{_ZWSP}\\1", text).split())
+    if not text:
+        return "Question"
+    return shorten(text, limit)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return "…"[:limit]
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+# --------------------------------------------------------------------------- splitting
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split `text` into pieces of at most `limit` characters for separate messages.
+
+    Cuts go, in order of preference, at a paragraph break, a line break, the end of a
+    sentence (after its citation markers) or between words, and only in the second half of
+    a piece so pieces do not come out tiny. A cut never falls inside a citation marker and
+    never puts a marker at the start of the next piece. Only a single "word" longer than
+    `limit` (say, a huge URL) is ever cut hard. Whitespace at the cuts is dropped, so
+    `" ".join(pieces).split() == text.split()`.
+    """
+    if limit < 20:
+        raise ValueError("limit must be at least 20 characters")
+    pieces: list[str] = []
+    text = text.strip()
+    while len(text) > limit:
+        cut = _cut_point(text, limit)
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+def _cut_point(text: str, limit: int) -> int:
+    """Where to end the next piece: an index <= limit into `text` (which has no leading space)."""
+    window = text[: limit + 1]
+    spans = [m.span() for m in MARKER_RE.finditer(text, 0, limit + 64)]
+    inside = set()
+    ends = set()
+    for start, end in spans:
+        inside.update(range(start + 1, end))
+        ends.add(end)
+
+    def next_word(i: int) -> int:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        return i
+
+    def before_marker(i: int) -> bool:
+        return MARKER_RE.match(text, next_word(i)) is not None
+
+    def after_sentence(i: int) -> bool:
+        if i in ends:  # a claim ends with its markers
+            return True
+        return window[:i].rstrip(_CLOSERS)[-1:] in tuple(_SENTENCE_END)
+
+    candidates = [
+        i
+        for i in range(1, len(window))
+        if window[i].isspace() and not window[i - 1].isspace() and i not in inside
+    ]
+    late = [i for i in candidates if i >= limit // 2]
+    preferences = (
+        lambda: [i for i in late if "\n\n" in text[i : next_word(i)] and not before_marker(i)],
+        lambda: [i for i in late if "\n" in text[i : next_word(i)] and not before_marker(i)],
+        lambda: [i for i in late if after_sentence(i) and not before_marker(i)],
+        lambda: [i for i in candidates if not before_marker(i)],
+        lambda: candidates,
+    )
+    for options in preferences:
+        found = options()
+        if found:
+            return found[-1]
+    # One "word" longer than the limit: cut hard, but not inside a marker.
+    for start, end in spans:
+        if 0 < start < limit < end:
+            return start
+    return limit
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """One source line of an embed: an answer's citation or a search result."""
+
+    label: str  # "[1]" for a citation, "1." for a search result
+    title: str
+    source: str
+    day: date | None = None
+    url: str | None = None
+    snippet: str = ""
+    note: str = ""  # e.g. "score 0.93"
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    """One message to send: content (may be empty when there is an embed) and an embed."""
+
+    content: str
+    embed: discord.Embed | None = None
+
+
+def citation_entries(citations: Sequence[Citation]) -> list[SourceEntry]:
+    return [SourceEntry(f"[{c.n}]", c.title, c.source, c.date, c.url, c.snippet) for c in citations]
+
+
+def hit_entries(hits: Sequence[Hit]) -> list[SourceEntry]:
+    return [
+        SourceEntry(
+            f"{i}.",
+            h.chunk.title,
+            h.chunk.source,
+            h.chunk.date,
+            h.chunk.url,
+            h.chunk.text,
+            f"score {h.score:.2f}",
+        )
+        for i, h in enumerate(hits, 1)
+    ]
+
+
+def _safe_url(url: str | None) -> str | None:
+    if url and re.fullmatch(r"https?://[^\s<>()]{1,500}", url):
+        return url
+    return None
+
+
+def _meta_line(entry: SourceEntry) -> str:
+    source = shorten(" ".join(entry.source.split()).replace("`", "'"), 200) or "unknown source"
+    parts = [f"`{source}`"]
+    if entry.day:
+        parts.append(entry.day.isoformat())
+    if entry.note:
+        parts.append(entry.note)
+    url = _safe_url(entry.url)
+    if url:
+        parts.append(f"[link]({url})")
+    return " · ".join(parts)
+
+
+def _field_name(entry: SourceEntry) -> str:
+    title = " ".join(neutralise_mentions(entry.title or entry.source).split()) or "Untitled"
+    return shorten(f"{entry.label} {title}", EMBED_FIELD_NAME_LIMIT)
+
+
+def source_embeds(
+    entries: Sequence[SourceEntry],
+    *,
+    title: str = "Sources",
+    footer: str | None = None,
+    per_embed: int = SOURCES_PER_EMBED,
+) -> list[discord.Embed]:
+    """Embeds listing `entries`, each within every embed limit on its own.
+
+    Send one embed per message (the 6,000-character total counts over all embeds of a
+    message). Snippets share what is left of the budget after titles and source lines.
+    """
+    if not entries:
+        return []
+    per_embed = max(1, min(per_embed, EMBED_FIELDS_LIMIT))
+    title = shorten(" ".join(neutralise_mentions(title).split()), EMBED_TITLE_LIMIT)
+    footer = shorten(footer, EMBED_FOOTER_LIMIT) if footer else None
+    groups = [entries[i : i + per_embed] for i in range(0, len(entries), per_embed)]
+    embeds = []
+    for number, group in enumerate(groups, 1):
+        heading = title if len(groups) == 1 else shorten(f"{title} ({number}/{len(groups)})", 256)
+        names = [_field_name(e) for e in group]
+        metas = [_meta_line(e) for e in group]
+        fixed = (
+            len(heading)
+            + len(footer or "")
+            + sum(len(n) + len(m) + 3 for n, m in zip(names, metas, strict=True))
+        )
+        share = max(0, (_EMBED_BUDGET - fixed) // len(group))
+        embed = discord.Embed(title=heading, colour=EMBED_COLOUR)
+        for entry, name, meta in zip(group, names, metas, strict=True):
+            room = min(SNIPPET_CHARS, share, EMBED_FIELD_VALUE_LIMIT - len(meta) - 3)
+            snippet = " ".join(neutralise_mentions(entry.snippet).split())
+            value = meta
+            if snippet and room >= 20:
+                value = f"{meta}\n> {shorten(snippet, room - 2)}"
+            embed.add_field(name=name, value=value[:EMBED_FIELD_VALUE_LIMIT], inline=False)
+        if footer:
+            embed.set_footer(text=footer)
+        embeds.append(embed)
+    return embeds
+
+
+def answer_messages(answer: Answer, *, footer: str | None = None) -> list[OutMessage]:
+    """The messages that carry an answer: its text in pieces, then the sources embed(s).
+
+    The first embed rides on the last text piece; any further embeds (more than
+    `SOURCES_PER_EMBED` sources) follow as messages of their own.
+    """
+    text = neutralise_mentions(answer.text)
+    if answer.note:
+        text = f"{text}\n\n-# {neutralise_mentions(' '.join(answer.note.split()))}"
+    pieces = split_message(text)
+    embeds = source_embeds(citation_entries(answer.citations), footer=footer)
+    messages = [OutMessage(p) for p in pieces] or [OutMessage("" if embeds else "…")]
+    if embeds:
+        messages[-1] = OutMessage(messages[-1].content, embeds[0])
+        messages.extend(OutMessage("", e) for e in embeds[1:])
+    return messages
+
+
+def search_messages(query: str, hits: Sequence[Hit]) -> list[OutMessage]:
+    """Search results as embed message(s), with links where the articles have them."""
+    heading = f"Best matches for “{shorten(' '.join(query.split()), 200)}”"
+    if not hits:
+        return [OutMessage(neutralise_mentions(f"No indexed article matches “{query}”."[:1900]))]
+    footer = "Cite a result by its title and source; links open the article where known."
+    return [
+        OutMessage("", e) for e in source_embeds(hit_entries(hits), title=heading, footer=footer)
+    ]
+
+
+# --------------------------------------------------------------------------- admin texts
+
+
+def _timestamp(iso: str | None) -> str:
+    if not iso:
+        return "never"
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    epoch = int(moment.timestamp())
+    return f"<t:{epoch}:f> (<t:{epoch}:R>)"
+
+
+def status_embed(status: Status, auto_update_minutes: float = 0.0) -> discord.Embed:
+    """What is indexed and when it was last updated (no server paths)."""
+    embed = discord.Embed(title="newsbot status", colour=EMBED_COLOUR)
+    embed.add_field(name="Articles", value=f"{status.articles:,}")
+    embed.add_field(name="Files", value=f"{status.files:,}")
+    embed.add_field(name="Passages", value=f"{status.chunks:,}")
+    embed.add_field(name="Last update", value=_timestamp(status.updated_at), inline=False)
+    embed.add_field(name="Answers", value=status.answerer)
+    auto = f"every {auto_update_minutes:g} min" if auto_update_minutes > 0 else "off"
+    embed.add_field(name="Automatic updates", value=auto)
+    return embed
+
+
+def update_report_text(report: UpdateReport) -> str:
+    """One short paragraph for /reindex: counts, then any skipped files."""
+    text = (
+        f"Index updated in {report.seconds:.1f} s: **{report.added}** added, "
+        f"**{report.updated}** updated, **{report.removed}** removed "
+        f"({report.unchanged} unchanged files; {report.chunks:,} passages indexed)."
+    )
+    problems = [*report.problems, *report.warnings]
+    if problems:
+        lines = [f"- `{p.source}`: {' '.join(p.message.split())}" for p in problems[:10]]
+        more = f"\n…and {len(problems) - 10} more" if len(problems) > 10 else ""
+        text += "\nProblems:\n" + "\n".join(lines) + more
+    return shorten(neutralise_mentions(text), MESSAGE_LIMIT)
+
+
+# --------------------------------------------------------------------------- reply texts
+
+
+def cooldown_text(retry_after: float) -> str:
+    seconds = max(1, round(retry_after + 0.49))
+    unit = "second" if seconds == 1 else "seconds"
+    return f"You're asking quickly! Please wait {seconds} {unit} before your next question."
+
+
+def apology_text(error_id: str) -> str:
+    return (
+        "Sorry, something went wrong on my side while answering. "
+        f"Please try again later (error id `{error_id}`)."
+    )
+
+
+def polite_text(message: str) -> str:
+    """A domain error (too long, nothing indexed, bad settings) as a reply."""
+    return shorten(neutralise_mentions(f"Sorry, I can't do that: {message}"), MESSAGE_LIMIT)
+
+
+def not_here_text(channel_ids: Sequence[int]) -> str:
+    where = ", ".join(f"<#{c}>" for c in channel_ids[:10])
+    return f"I only answer questions in {where}." if where else "I don't answer here."
+
+
+ADMIN_ONLY_TEXT = "Only members with the **Manage Server** permission can update the index."
+REINDEX_BUSY_TEXT = "An index update is already running; try again in a moment."
+BAD_DATE_TEXT = "Dates look like 2025-03-01 (YYYY-MM-DD); `{value}` is not one."
+VOTE_THANKS = {"up": "Thanks for the 👍 — noted.", "down": "Thanks for the 👎 — noted, we'll look."}
