@@ -50,6 +50,11 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
 
+audit:  ## known vulnerabilities in the locked dependencies (pip-audit, own venv)
+	test -d .venv-audit || $(PYTHON) -m venv .venv-audit
+	.venv-audit/bin/pip install --quiet pip-audit==2.10.1
+	.venv-audit/bin/pip-audit -r requirements.lock --no-deps --disable-pip --progress-spinner off
+
 bot: $(STAMP)
 	$(BIN)/newsbot index
 	$(BIN)/newsbot bot
