@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -21,6 +22,7 @@ from rich.markup import escape
 if TYPE_CHECKING:
     from bot.answer.model import Answer
     from bot.service import NewsBot
+    from index.build import UpdateReport
     from index.retrieve import Filters
 
 app = typer.Typer(
@@ -54,7 +56,7 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 def _quiet_logs() -> None:
     level = logging.DEBUG if os.environ.get("NEWSBOT_DEBUG") else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    for name in ("chromadb", "httpx", "urllib3", "bm25s", "llama_index"):
+    for name in ("chromadb", "httpx", "urllib3", "bm25s", "llama_index", "openai"):
         logging.getLogger(name).setLevel(max(level, logging.ERROR))
 
 
@@ -83,8 +85,37 @@ def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _print_answer(answer: Answer) -> None:
-    out.print(escape(answer.text))
+class _Stream:
+    """Prints an LLM's draft as it arrives; then only what the checked answer changes."""
+
+    def __init__(self, before: Callable[[], None] | None = None) -> None:
+        self.parts: list[str] = []
+        self.before = before  # prints what goes before the first token (chat's prompt)
+
+    def __call__(self, delta: str) -> None:
+        if not self.parts and self.before is not None:
+            self.before()
+        self.parts.append(delta)
+        sys.stdout.write(delta)
+        sys.stdout.flush()
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def _print_answer(answer: Answer, streamed: _Stream | None = None) -> None:
+    if streamed is not None and streamed.text.strip():
+        out.print()
+        if answer.fallback or not _same(streamed.text, answer.text):
+            out.print("\n[dim]Checked against the sources:[/]")
+            out.print(escape(answer.text))
+    else:
+        out.print(escape(answer.text))
     if answer.note:
         out.print(f"[dim]{escape(answer.note)}[/]")
     if answer.citations:
@@ -101,10 +132,19 @@ def index(
         list[Path] | None, typer.Argument(help="Article folders (default: the settings' one).")
     ] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop and rebuild the index.")] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep running; update as the folder changes.")
+    ] = False,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, help="Seconds to wait for another indexer.")
+    ] = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Index new and changed articles and drop deleted ones (incremental)."""
     bot = _bot()
+    if watch:
+        _watch(bot, paths, rebuild, wait, as_json)
+        return
     show_bar = out.is_terminal and not as_json
     if show_bar:
         from rich.progress import Progress
@@ -115,11 +155,38 @@ def index(
                 paths or None,
                 rebuild=rebuild,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                wait=wait,
             )
     else:
-        report = bot.update(paths or None, rebuild=rebuild)
+        report = bot.update(paths or None, rebuild=rebuild, wait=wait)
+    _print_report(report, as_json)
+
+
+def _watch(
+    bot: NewsBot, paths: list[Path] | None, rebuild: bool, wait: float, as_json: bool
+) -> None:
+    from index.watch import watch
+
+    roots = paths or [bot.settings.articles_dir]
+    first = [rebuild]
+
+    def update() -> UpdateReport:
+        report = bot.update(paths or None, rebuild=first[0], wait=max(wait, 60.0))
+        first[0] = False
+        return report
+
+    def on_error(exc: Exception) -> None:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+
+    if not as_json:
+        err.print(f"[dim]Watching {escape(', '.join(map(str, roots)))}; Ctrl-C stops.[/]")
+    watch(roots, update, lambda r: _print_report(r, as_json), on_error)
+
+
+def _print_report(report: UpdateReport, as_json: bool) -> None:
     if as_json:
-        _print_json(report.as_dict())
+        sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
     else:
         out.print(
             f"added {report.added}, updated {report.updated}, removed {report.removed}, "
@@ -142,11 +209,13 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from the indexed articles, with numbered sources."""
-    answer = _bot().ask(question, k, filters=_filters(since, until, source))
+    bot = _bot()
+    stream = _Stream() if bot.settings.llm_enabled and not as_json else None
+    answer = bot.ask(question, k, filters=_filters(since, until, source), on_token=stream)
     if as_json:
         _print_json(answer.as_dict())
     else:
-        _print_answer(answer)
+        _print_answer(answer, stream)
 
 
 @app.command()
@@ -213,15 +282,21 @@ def chat() -> None:
             history.clear()
             out.print("[dim]Conversation cleared.[/]")
             continue
+
+        def prompt(line: str = line) -> None:
+            if not interactive:
+                out.print(f"you> {escape(line)}")
+            out.print("[bold]newsbot>[/] ", end="")
+
+        stream = _Stream(prompt) if bot.settings.llm_enabled else None
         try:
-            answer = bot.ask(line, history=history)
+            answer = bot.ask(line, history=history, on_token=stream)
         except NewsbotError as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}")
             continue
-        if not interactive:
-            out.print(f"you> {escape(line)}")
-        out.print("[bold]newsbot>[/] ", end="")
-        _print_answer(answer)
+        if stream is None or not stream.text:
+            prompt()
+        _print_answer(answer, stream)
         out.print()
         history.append(Turn(line, answer.text))
 
@@ -238,6 +313,8 @@ def status(as_json: JsonOpt = False) -> None:
     out.print(f"last update:   {st.updated_at or 'never'}")
     out.print(f"store:         {escape(st.store)}")
     out.print(f"answers:       {st.answerer}")
+    if st.llm_model:
+        out.print(f"llm:           {escape(st.llm_model)}")
 
 
 @app.command(name="eval")

@@ -6,10 +6,11 @@ The CLI and the Discord bot both talk to `NewsBot`; neither builds stores or mod
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.answer.condense import conversation_context
 from bot.answer.extractive import ExtractiveAnswerer
@@ -20,6 +21,9 @@ from index.retrieve import Filters, Retriever
 from index.settings import Settings
 from index.types import Hit
 from index.workspace import Workspace
+
+if TYPE_CHECKING:
+    from bot.answer.generative import GenerativeAnswerer
 
 
 class QuestionError(NewsbotError):
@@ -35,6 +39,7 @@ class Status:
     store: str
     articles_dir: str
     answerer: str
+    llm_model: str | None = None  # "model at http://host/v1" (never the key), or None
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -50,6 +55,32 @@ class NewsBot:
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(self.ws.embedder.embed_one, self.settings.min_relevance)
+
+    @cached_property
+    def generative(self) -> GenerativeAnswerer | None:
+        """The LLM answerer when the settings name an LLM, else None (answers stay extractive).
+
+        Nothing of llama-index is imported here: the LLM client loads on the first question.
+        """
+        if not self.settings.llm_enabled:
+            return None
+        from bot.answer.generative import GenerativeAnswerer
+        from bot.answer.llm import build_chat_model
+        from bot.answer.templates import load_prompts
+
+        s = self.settings
+        model = build_chat_model(self.settings)
+        if model is None:
+            return None
+        return GenerativeAnswerer(
+            model,
+            self.extractive,
+            load_prompts(s.prompts_dir),
+            embed=self.ws.embedder.embed,
+            context_tokens=s.llm_context_tokens,
+            answer_tokens=s.llm_max_answer_tokens,
+            max_question_chars=s.max_question_chars,
+        )
 
     def check_question(self, question: str) -> str:
         question = " ".join(question.split())
@@ -72,22 +103,43 @@ class NewsBot:
         k: int | None = None,
         history: Sequence[Turn] = (),
         filters: Filters | None = None,
+        *,
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
+        """Answer a question, reading a follow-up in the light of `history`.
+
+        With an LLM configured, `on_token(text)` receives the model's draft as it streams
+        (citation numbers already as they will be shown). The draft is not yet checked:
+        show the returned Answer in its place when done (its text can differ, or be the
+        extractive fallback, see `Answer.fallback` and `Answer.note`). Without an LLM,
+        `on_token` is never called. Blocking: call it from a worker thread in async code.
+        """
         question = self.check_question(question)
-        context = conversation_context(history, question)
-        query = f"{question} {context}".strip()
-        hits = self.retriever.search(query, k or self.settings.top_k, filters)
-        return self.extractive.answer(question, hits, context)
+        k = k or self.settings.top_k
+        generative = self.generative
+        if generative is None:
+            context = conversation_context(history, question)
+            query = f"{question} {context}".strip()
+            hits = self.retriever.search(query, k, filters)
+            return self.extractive.answer(question, hits, context)
+        standalone = generative.condense(history, question)
+        query = f"{standalone.question} {standalone.context}".strip()
+        hits = self.retriever.search(query, k, filters)
+        answer = generative.answer(
+            standalone.question, hits, standalone.context, on_token, failed=standalone.error
+        )
+        return replace(answer, question=question)
 
     def update(
         self,
         roots: list[Path] | None = None,
         rebuild: bool = False,
         progress: Progress | None = None,
+        wait: float = 0.0,
     ) -> UpdateReport:
-        """Incremental index update; one at a time per process."""
+        """Incremental index update; one at a time (across processes too, see index.lock)."""
         with self._update_lock:
-            return Indexer(self.ws).update(roots, rebuild=rebuild, progress=progress)
+            return Indexer(self.ws).update(roots, rebuild=rebuild, progress=progress, wait=wait)
 
     def status(self) -> Status:
         manifest = self.ws.manifest()
@@ -95,8 +147,17 @@ class NewsBot:
             articles=manifest.article_count if manifest else 0,
             files=len(manifest.files) if manifest else 0,
             chunks=manifest.chunk_count if manifest else 0,
-            updated_at=manifest.updated_at if manifest else None,
+            updated_at=manifest.state.updated_at if manifest else None,
             store=self.ws.store_location,
             articles_dir=str(self.settings.articles_dir.resolve()),
             answerer="llm" if self.settings.llm_enabled else "extractive",
+            llm_model=self._llm_description(),
         )
+
+    def _llm_description(self) -> str | None:
+        if not self.settings.llm_enabled:
+            return None
+        from bot.answer.llm import build_chat_model
+
+        model = build_chat_model(self.settings)
+        return model.description if model else None

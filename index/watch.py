@@ -24,14 +24,14 @@ def watch(
     update: Callable[[], UpdateReport],
     on_report: Callable[[UpdateReport], None],
     on_error: Callable[[NewsbotError], None],
-    debounce_ms: int = 1500,
+    quiet_ms: int = 800,
     stop: threading.Event | None = None,
 ) -> None:
     """Update once, then after every burst of changes (new, changed, deleted, renamed files).
 
     watchfiles groups the events of a burst (an editor's save, a copy of many files) until
-    the folder has been quiet for `debounce_ms`, so one burst costs one update. A failed
-    update is reported and watching goes on.
+    the folder has been quiet for `quiet_ms` (at most 10 s), so one burst costs one update.
+    A failed update is reported and watching goes on.
     """
     from watchfiles import watch as watch_changes
 
@@ -45,7 +45,8 @@ def watch(
     for _changes in watch_changes(
         *roots,
         watch_filter=_article_filter,
-        debounce=debounce_ms,
+        step=quiet_ms,
+        debounce=10_000,
         stop_event=stop,
         raise_interrupt=False,
     ):

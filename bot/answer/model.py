@@ -33,9 +33,11 @@ class Answer:
     question: str
     text: str  # with [n] markers
     answered: bool
-    mode: str  # "extractive", "llm", "llm-fallback", ...
+    mode: str  # "extractive", "llm" or "extractive-fallback" (the LLM's answer was not used)
     citations: list[Citation] = field(default_factory=list)
     note: str | None = None  # e.g. why a fallback was used
+    fallback: bool = False  # an LLM was asked but its answer was replaced (see `note`)
+    verification: dict[str, int] | None = None  # citation checks of an LLM answer
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -44,6 +46,8 @@ class Answer:
             "answered": self.answered,
             "mode": self.mode,
             "note": self.note,
+            "fallback": self.fallback,
+            "verification": self.verification,
             "citations": [c.as_dict() for c in self.citations],
         }
 
