@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
@@ -55,6 +55,8 @@ class NewsService(Protocol):
         k: int | None = None,
         history: Sequence[Turn] = (),
         filters: Filters | None = None,
+        *,
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer: ...
 
     def search(

@@ -46,10 +46,11 @@ class Recording:
         k: int | None = None,
         history: Sequence[Turn] = (),
         filters: Filters | None = None,
+        **kwargs: Any,
     ) -> Answer:
         with self._lock:
             self.asks.append((question, tuple(history), filters))
-        return self.inner.ask(question, k, history, filters)
+        return self.inner.ask(question, k, history, filters, **kwargs)
 
     def update(self, *args: Any, **kwargs: Any) -> Any:
         self.updates += 1

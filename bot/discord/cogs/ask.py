@@ -3,7 +3,9 @@ and direct messages.
 
 Every answer: defer or show "typing" at once, answer in a worker thread (never on the event
 loop), then send the text in pieces within Discord's limits, the sources as an embed and
-👍 / 👎 buttons under the last piece.
+👍 / 👎 buttons under the last piece. With an LLM, the draft it streams is shown meanwhile
+(`bot.discord.streaming`): /ask edits its "thinking" message, a mention gets a message that
+is edited, at most once a second; the checked answer then takes the draft's place.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -32,6 +34,7 @@ from bot.discord.formatting import (
     search_messages,
     thread_name,
 )
+from bot.discord.streaming import DraftStream
 from bot.discord.work import failure_reply
 from index.retrieve import Filters
 
@@ -43,6 +46,7 @@ log = logging.getLogger(__name__)
 Sender = Callable[[OutMessage, discord.ui.View | None, bool], Awaitable[discord.Message]]
 _ANSWERABLE = (discord.MessageType.default, discord.MessageType.reply)
 _SOURCE_CACHE_SECONDS = 60.0
+_NO_MENTIONS = discord.AllowedMentions.none()
 
 
 class BadOption(ValueError):
@@ -97,12 +101,26 @@ class AskCog(commands.Cog):
             await tell(interaction, refusal)
             return
         await interaction.response.defer(thinking=True)
+
+        async def show_draft(text: str) -> None:
+            await interaction.edit_original_response(
+                content=text, embed=None, view=None, allowed_mentions=_NO_MENTIONS
+            )
+
+        drafts = self._drafts(show_draft)
         try:
-            answer = await self.bot.worker.run(self.bot.service.ask, question, filters=filters)
+            answer = await self._ask(drafts, question, filters=filters)
 
             async def send(
                 out: OutMessage, view: discord.ui.View | None, first: bool
             ) -> discord.Message:
+                if first and drafts is not None and drafts.shown:
+                    return await interaction.edit_original_response(
+                        content=out.content or None,
+                        embed=out.embed,
+                        view=view,
+                        allowed_mentions=_NO_MENTIONS,
+                    )
                 return await interaction.followup.send(
                     out.content or discord.utils.MISSING,
                     embed=out.embed or discord.utils.MISSING,
@@ -118,8 +136,14 @@ class AskCog(commands.Cog):
                 user_id=interaction.user.id,
             )
         except Exception as exc:
+            reply = failure_reply(exc, "/ask")
             with contextlib.suppress(discord.HTTPException):
-                await tell(interaction, failure_reply(exc, "/ask"), ephemeral=False)
+                if drafts is not None and drafts.shown:  # the failure replaces the draft
+                    await interaction.edit_original_response(
+                        content=reply, embed=None, view=None, allowed_mentions=_NO_MENTIONS
+                    )
+                else:
+                    await tell(interaction, reply, ephemeral=False)
 
     @app_commands.command(name="search", description="Find the best-matching news articles")
     @app_commands.describe(
@@ -254,22 +278,48 @@ class AskCog(commands.Cog):
         key = target.id  # type: ignore[attr-defined]
         async with self.bot.conversations.lock(key):
             history = [] if new else await self._history(target, asked)
-            async with _typing(target):
-                answer = await self.bot.worker.run(self.bot.service.ask, question, history=history)
+            draft: discord.Message | None = None
+
+            def reference() -> discord.MessageReference | None:
+                return reply_to.to_reference(fail_if_not_exists=False) if reply_to else None
+
+            async def show_draft(text: str) -> None:
+                nonlocal draft
+                if draft is None:
+                    draft = await target.send(
+                        text,
+                        reference=reference(),  # type: ignore[arg-type]
+                        mention_author=False,
+                        allowed_mentions=_NO_MENTIONS,
+                    )
+                else:
+                    draft = await draft.edit(content=text, allowed_mentions=_NO_MENTIONS)
+
+            drafts = self._drafts(show_draft)
+            try:
+                async with _typing(target):
+                    answer = await self._ask(drafts, question, history=history)
+            except Exception:
+                if draft is not None:  # the failure is told instead of a half-written answer
+                    with contextlib.suppress(discord.HTTPException):
+                        await draft.delete()
+                raise
 
             async def send(
                 out: OutMessage, view: discord.ui.View | None, first: bool
             ) -> discord.Message:
-                reference = (
-                    reply_to.to_reference(fail_if_not_exists=False)
-                    if first and reply_to is not None
-                    else None
-                )
+                if first and draft is not None:
+                    return await draft.edit(
+                        content=out.content or None,
+                        embed=out.embed,
+                        view=view,
+                        allowed_mentions=_NO_MENTIONS,
+                    )
                 return await target.send(
                     out.content or None,
                     embed=out.embed,  # type: ignore[arg-type]
                     view=view,  # type: ignore[arg-type]
-                    reference=reference,  # type: ignore[arg-type]
+                    reference=reference() if first else None,  # type: ignore[arg-type]
                     mention_author=False,
                 )
 
@@ -331,6 +381,23 @@ class AskCog(commands.Cog):
         if starter is not None and starter.author.id != me.id:
             return question_text(starter.content, me.id)
         return thread.name
+
+    # ------------------------------------------------------------------ answering
+
+    def _drafts(self, show: Callable[[str], Awaitable[object]]) -> DraftStream | None:
+        """Live drafts of the answer where an LLM writes it (None: no LLM, nothing streams)."""
+        return DraftStream(show) if self.bot.settings.llm_enabled else None
+
+    async def _ask(self, drafts: DraftStream | None, question: str, **kwargs: Any) -> Answer:
+        """`service.ask` in a worker thread, streaming into `drafts` when there are any."""
+        if drafts is None:  # exactly the call of a bot without an LLM
+            return await self.bot.worker.run(self.bot.service.ask, question, **kwargs)
+        try:
+            return await self.bot.worker.run(
+                self.bot.service.ask, question, on_token=drafts.on_token, **kwargs
+            )
+        finally:
+            await drafts.close()
 
     # ------------------------------------------------------------------ delivery
 
