@@ -75,6 +75,27 @@ class AskCog(commands.Cog):
 
     # ------------------------------------------------------------------ slash commands
 
+    async def _admit_slash(
+        self,
+        interaction: discord.Interaction,
+        text: str,
+        source: str | None,
+        since: str | None,
+        until: str | None,
+    ) -> tuple[str, Filters | None] | None:
+        """Check the options and the asker; defer at once when accepted (Discord's 3 s)."""
+        try:
+            filters = make_filters(source, since, until)
+        except BadOption as exc:
+            await tell(interaction, str(exc))
+            return None
+        text, refusal = self.bot.admit(interaction.user.id, interaction.channel, text)
+        if refusal:
+            await tell(interaction, refusal)
+            return None
+        await interaction.response.defer(thinking=True)
+        return text, filters
+
     @app_commands.command(name="ask", description="Ask a question about the news articles")
     @app_commands.describe(
         question="Your question",
@@ -91,16 +112,10 @@ class AskCog(commands.Cog):
         since: str | None = None,
         until: str | None = None,
     ) -> None:
-        try:
-            filters = make_filters(source, since, until)
-        except BadOption as exc:
-            await tell(interaction, str(exc))
+        admitted = await self._admit_slash(interaction, question, source, since, until)
+        if admitted is None:
             return
-        question, refusal = self.bot.admit(interaction.user.id, interaction.channel, question)
-        if refusal:
-            await tell(interaction, refusal)
-            return
-        await interaction.response.defer(thinking=True)
+        question, filters = admitted
 
         async def show_draft(text: str) -> None:
             await interaction.edit_original_response(
@@ -161,16 +176,10 @@ class AskCog(commands.Cog):
         since: str | None = None,
         until: str | None = None,
     ) -> None:
-        try:
-            filters = make_filters(source, since, until)
-        except BadOption as exc:
-            await tell(interaction, str(exc))
+        admitted = await self._admit_slash(interaction, query, source, since, until)
+        if admitted is None:
             return
-        query, refusal = self.bot.admit(interaction.user.id, interaction.channel, query)
-        if refusal:
-            await tell(interaction, refusal)
-            return
-        await interaction.response.defer(thinking=True)
+        query, filters = admitted
         try:
             hits = await self.bot.worker.run(self.bot.service.search, query, None, filters)
             for out in search_messages(query, hits):
