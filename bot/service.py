@@ -80,6 +80,7 @@ class NewsBot:
             context_tokens=s.llm_context_tokens,
             answer_tokens=s.llm_max_answer_tokens,
             max_question_chars=s.max_question_chars,
+            cooldown_seconds=s.llm_cooldown_seconds,
         )
 
     def check_question(self, question: str) -> str:

@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(
         0.1, ge=0.0, le=2.0, description="Sampling temperature of the LLM (low: fewer inventions)."
     )
+    llm_cooldown_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="After the LLM endpoint fails, answer extractively (with a note) for this "
+        "many seconds before asking it again, so users don't each wait out the timeout.",
+    )
     prompts_dir: Path | None = Field(
         None,
         description="Folder with the prompt templates answer.md, condense.md and decline.md "

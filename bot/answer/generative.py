@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.answer.citations import LLM_MARKER_RE, MarkerStream
 from bot.answer.condense import conversation_context
 from bot.answer.extractive import ExtractiveAnswerer, confidence
-from bot.answer.llm import ChatModel, LLMError, OnToken
+from bot.answer.llm import ChatModel, LLMError, Message, OnToken
 from bot.answer.model import Answer, Turn
 from bot.answer.prompt import (
     answer_messages,
@@ -136,6 +137,7 @@ class GenerativeAnswerer:
         answer_tokens: int = 512,
         max_question_chars: int = 1000,
         count_tokens: Callable[[str], int] | None = None,
+        cooldown_seconds: float = 0.0,
     ) -> None:
         self.model = model
         self.extractive = extractive
@@ -145,6 +147,28 @@ class GenerativeAnswerer:
         self.answer_tokens = answer_tokens
         self.max_question_chars = max_question_chars
         self._count = {"count": count_tokens} if count_tokens else {}
+        self.cooldown_seconds = cooldown_seconds
+        self._down: tuple[float, LLMError] | None = None  # (until, why) after a failure
+
+    # --- circuit breaker ---------------------------------------------------------------------
+    def _chat(
+        self, messages: Sequence[Message], on_token: OnToken | None = None, max_tokens: int = 512
+    ) -> str:
+        """The model's reply; fails at once while the endpoint is known to be down, so a
+        crowd of users does not each wait out the timeout and retries."""
+        down = self._down
+        if down is not None and time.monotonic() < down[0]:
+            raise LLMError(
+                f"{down[1]} (not retried for {self.cooldown_seconds:.0f} s)", down[1].reason
+            )
+        try:
+            reply = self.model.chat(messages, on_token=on_token, max_tokens=max_tokens)
+        except LLMError as exc:
+            if self.cooldown_seconds:
+                self._down = (time.monotonic() + self.cooldown_seconds, exc)
+            raise
+        self._down = None
+        return reply
 
     # --- follow-ups ------------------------------------------------------------------------
     def condense(self, history: Sequence[Turn], question: str) -> Standalone:
@@ -162,7 +186,7 @@ class GenerativeAnswerer:
         )
         error = None
         try:
-            reply = self.model.chat(messages, max_tokens=CONDENSE_TOKENS)
+            reply = self._chat(messages, max_tokens=CONDENSE_TOKENS)
             standalone = clean_condensed(reply, self.max_question_chars)
             if standalone and _grounded_rewrite(standalone, question, history):
                 log.debug("follow-up %r read as %r", question, standalone)
@@ -209,7 +233,7 @@ class GenerativeAnswerer:
         sink = _guarded(on_token)
         draft = _Draft(sink, {s.n for s in shown}) if sink else None
         try:
-            reply = self.model.chat(
+            reply = self._chat(
                 messages, on_token=draft.feed if draft else None, max_tokens=self.answer_tokens
             )
         except LLMError as exc:

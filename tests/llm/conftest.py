@@ -42,6 +42,7 @@ def make_bot(sample_bot: Any, fake: FakeOpenAI) -> Callable[..., Any]:
             "llm_api_key": SECRET_KEY,
             "llm_timeout_seconds": 3.0,
             "llm_max_retries": 0,
+            "llm_cooldown_seconds": 0,  # each test scripts its own failures
         }
         settings.update(overrides)
         return NewsBot(load_settings(**settings))

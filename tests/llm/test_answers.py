@@ -271,3 +271,20 @@ def test_empty_or_declining_reply(llm_bot: Any, fake: FakeOpenAI, reply: str) ->
     fake.script(reply)
     answer = llm_bot.ask(TROOPS_Q)
     assert answer.fallback and TROOPS_FACT in answer.text
+
+
+def test_a_failing_endpoint_is_not_asked_again_during_the_cooldown(
+    make_bot: Callable[..., Any], fake: FakeOpenAI
+) -> None:
+    fake.script(Reply(status=503), Reply("Recovered answer [1]."))
+    bot = make_bot(llm_cooldown_seconds=60)
+    first = bot.ask(TROOPS_Q)
+    assert first.fallback and len(fake.chat_requests) == 1
+    start = time.monotonic()
+    second = bot.ask(TROOPS_Q)
+    assert time.monotonic() - start < 1.0  # no waiting on a known-bad endpoint
+    assert second.fallback and "not retried for 60 s" in (second.note or "")
+    assert TROOPS_FACT in second.text and len(fake.chat_requests) == 1
+    bot.generative._down = None  # the cooldown has passed
+    assert bot.ask(TROOPS_Q).mode in ("llm", "extractive-fallback")
+    assert len(fake.chat_requests) == 2
