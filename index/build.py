@@ -25,7 +25,7 @@ from index.workspace import Workspace
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (files done, files to embed)
-_FLUSH_CHUNKS = 64  # chunks embedded and switched per group: the unit a crash can cut
+_FLUSH_CHUNKS = 128  # chunks embedded and switched per group: the unit a crash can cut
 
 
 @dataclass(frozen=True)

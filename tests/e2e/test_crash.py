@@ -18,7 +18,7 @@ from index.lock import IndexBusyError
 from index.settings import load_settings
 from tests.conftest import ROOT, SAMPLE_ARTICLES
 
-COPIES = 8  # 40 files, ~160 chunks in 3 groups: long enough for kills to land mid-way
+COPIES = 8  # 40 files, ~160 chunks in 2 groups: long enough for kills to land mid-way
 
 
 def write_corpus(folder: Path, version: str) -> None:
