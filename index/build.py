@@ -206,7 +206,9 @@ class Indexer:
 
         live = manifest.live_chunks()
         if report.changed or report.recovered:
-            manifest.state.generation += 1
+            # never reuse a number, even after a rebuild restarted the manifest
+            generation = max(manifest.state.generation + 1, time.time_ns() // 1_000_000)
+            manifest.state.generation = generation
         if (
             report.changed
             or report.recovered
