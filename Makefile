@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 Q      ?= How many troops did Zelenskyy say were needed?
 
-.PHONY: install ask index chat status eval test test-all lint format bench bot audit clean
+.PHONY: install ask index chat status eval test test-all lint format bench bench-compare bot audit clean
 
 install: $(STAMP)
 
@@ -49,6 +49,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
+
+bench-compare: $(STAMP)  ## newsbot vs plain llama-index vs raw model (needs llama-index-vector-stores-chroma)
+	$(BIN)/python benchmarks/bench_compare.py
 
 audit:  ## known vulnerabilities in the locked dependencies (pip-audit, own venv)
 	test -d .venv-audit || $(PYTHON) -m venv .venv-audit
