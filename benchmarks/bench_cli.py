@@ -13,7 +13,6 @@ Measures, in one run on this machine:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -27,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import eval_questions, pct, time_questions  # noqa: E402
+
 from bot.service import NewsBot  # noqa: E402
 from index.settings import load_settings  # noqa: E402
 
@@ -38,11 +39,6 @@ def make_corpus(dest: Path, copies: int) -> None:
         for f in sorted((ROOT / "articles").glob("*.txt")):
             text = f.read_text(encoding="utf-8")
             (dest / f"{i:03d}_{f.name}").write_text(f"Edition {i}.\n{text}", encoding="utf-8")
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -70,21 +66,7 @@ def main() -> None:
 
         noop = bot.update()
 
-        questions = [
-            json.loads(line)["question"]
-            for line in (ROOT / "tests/eval/sample_eval.jsonl").read_text().splitlines()
-            if line.strip()
-        ]
-        bot.ask(questions[0])  # warm caches
-        retrieve_ms, answer_ms = [], []
-        for q in questions:
-            t0 = time.perf_counter()
-            hits = bot.search(q)
-            t1 = time.perf_counter()
-            bot.extractive.answer(q, hits)
-            t2 = time.perf_counter()
-            retrieve_ms.append((t1 - t0) * 1000)
-            answer_ms.append((t2 - t1) * 1000)
+        retrieve_ms, answer_ms = time_questions(bot, eval_questions())
         total_ms = [a + b for a, b in zip(retrieve_ms, answer_ms, strict=True)]
 
         env = {

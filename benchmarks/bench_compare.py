@@ -34,21 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from common import eval_questions, pct, time_questions  # noqa: E402
+
 INSTALL_HINT = ".venv/bin/pip install -c requirements.lock llama-index-vector-stores-chroma"
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def questions() -> list[str]:
-    lines = (ROOT / "tests/eval/sample_eval.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["question"] for line in lines if line.strip()]
 
 
 # --- phases, each run in a fresh process ---------------------------------------------------
@@ -85,17 +77,8 @@ def phase_newsbot(work: Path) -> dict[str, object]:
     bot.ws.embedder.embed(mine_texts)
     embed_one_article = time.perf_counter() - t0
 
-    qs = questions()
-    bot.ask(qs[0])  # warm caches
-    retrieve_ms, answer_ms = [], []
-    for q in qs:
-        t0 = time.perf_counter()
-        hits = bot.search(q)
-        t1 = time.perf_counter()
-        bot.extractive.answer(q, hits)
-        t2 = time.perf_counter()
-        retrieve_ms.append((t1 - t0) * 1000)
-        answer_ms.append((t2 - t1) * 1000)
+    qs = eval_questions()
+    retrieve_ms, answer_ms = time_questions(bot, qs)
     total_ms = [a + b for a, b in zip(retrieve_ms, answer_ms, strict=True)]
     return {
         "files": build.added,
