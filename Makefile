@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 Q      ?= How many troops did Zelenskyy say were needed?
 
-.PHONY: install ask index chat status eval test test-all lint format bench bench-compare bot audit clean
+.PHONY: install ask index chat status eval test test-all lint format bench bot audit clean
 
 install: $(STAMP)
 
@@ -47,11 +47,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_cli.py
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev,bench]"
+	touch $@
 
-bench-compare: $(STAMP)  ## newsbot vs plain llama-index vs raw model (needs llama-index-vector-stores-chroma)
-	$(BIN)/python benchmarks/bench_compare.py
+bench: $(VENV)/.bench-installed  ## speed, memory, quality vs llama-index + raw model (~25 min)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 audit:  ## known vulnerabilities in the locked dependencies (pip-audit, own venv)
 	test -d .venv-audit || $(PYTHON) -m venv .venv-audit

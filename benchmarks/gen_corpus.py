@@ -243,6 +243,55 @@ def generate(out_dir: Path, articles: int, seed: int) -> list[Path]:
     return written
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+|\d[\d,]*")
+_STOP = set(
+    "about after also amid and another because been before being between could during from "
+    "have into more most over said says than that their them then there these they this "
+    "those through under were what when where which while will with would".split()
+)
+_NEW_NAMES = {w for p in NEW_PEOPLE for w in p.split()} | set(NEW_CITIES)
+_NEW_NAMES |= {name for pair in NEW_COUNTRIES for name in pair}
+_NAMES = _NEW_NAMES | {name for pair in COUNTRIES for name in pair}
+
+
+def known_item_queries(paths: list[Path], count: int, seed: int) -> list[dict[str, object]]:
+    """Queries with known answers, made from single sentences of generated articles.
+
+    A query keeps a sentence's names and figures plus four other words from it; the
+    relevant files are every file containing that sentence. Most sentences recur across
+    the corpus with other names and figures (that is how it was generated), so those are
+    what tells the target apart: the hard part of searching real news, too.
+    """
+    rng = random.Random(seed + 1)
+    texts = {p.name: p.read_text(encoding="utf-8") for p in paths}
+    out: list[dict[str, object]] = []
+    for path in rng.sample(paths, min(count, len(paths))):
+        body = texts[path.name].split("\n\n", 2)[-1]
+        sentences = [
+            s.strip()
+            for s in _SENTENCE_END.split(body)
+            if len(s.split()) >= 12 and any(w in _NEW_NAMES for w in _WORD.findall(s))
+        ]
+        if not sentences:
+            continue
+        sentence = rng.choice(sentences)
+        words = _WORD.findall(sentence)
+        key = [i for i, w in enumerate(words) if w in _NAMES or w[0].isdigit()]
+        other = [
+            i for i, w in enumerate(words) if i not in key and len(w) > 3 and w.lower() not in _STOP
+        ]
+        keep = sorted(key + rng.sample(other, min(4, len(other))))
+        out.append(
+            {
+                "query": " ".join(words[i] for i in keep),
+                "sentence": sentence,
+                "relevant": sorted(name for name, text in texts.items() if sentence in text),
+            }
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)

@@ -17,7 +17,7 @@ from index.ingest.sources import discover, read_docs, to_articles
 from index.lock import IndexLock
 from index.store import sentvec
 from index.store.bm25 import build_bm25, keyword_index_current
-from index.store.embedder import MODEL_ID
+from index.store.embedder import MODEL_ID, PendingEmbeddings
 from index.store.manifest import FileEntry, Manifest, State, now
 from index.text import sentence_spans
 from index.types import Chunk
@@ -74,6 +74,15 @@ class _Pending:
     articles: list[str]
     titles: list[str]
     is_new: bool
+
+
+@dataclass
+class _Group:
+    """Files written together; their chunks are embedded in the background meanwhile."""
+
+    files: list[_Pending]
+    chunks: list[Chunk]
+    embedded: PendingEmbeddings
 
 
 def fault_point(name: str) -> None:
@@ -191,18 +200,25 @@ class Indexer:
                 owner[digest] = name
                 todo.append((name, path, digest))
 
+        # Group N+1 is embedded (on every core) while group N is written and further files
+        # are read and chunked here: the model never waits for I/O.
+        ahead: _Group | None = None
         pending: list[_Pending] = []
         for done, (name, path, digest) in enumerate(todo, 1):
             item = self._prepare(name, path, digest, manifest, report)
             if item:
                 pending.append(item)
             if sum(len(p.chunks) for p in pending) >= _FLUSH_CHUNKS:
-                stale |= self._flush(pending, manifest, report)
-                lock.renew()
-                pending = []
+                group = self._embed(pending)
+                if ahead:
+                    stale |= self._write(ahead, manifest, report)
+                    lock.renew()
+                ahead, pending = group, []
             if progress:
                 progress(done, len(todo))
-        stale |= self._flush(pending, manifest, report)
+        for group in (ahead, self._embed(pending) if pending else None):
+            if group:
+                stale |= self._write(group, manifest, report)
 
         live = manifest.live_chunks()
         if report.changed or report.recovered:
@@ -214,7 +230,7 @@ class Indexer:
             or report.recovered
             or not keyword_index_current(self.ws.bm25_dir, manifest.state.generation)
         ):
-            build_bm25(store.get(sorted(live)), self.ws.bm25_dir, manifest.state.generation)
+            build_bm25(sorted(live), store.get, self.ws.bm25_dir, manifest.state.generation)
         manifest.state.updated_at = now()
         records.set_state(manifest.state)  # readers move to the new generation
         self.ws.written_generation = manifest.state.generation
@@ -249,31 +265,33 @@ class Indexer:
             is_new=name not in manifest.files,
         )
 
-    def _flush(self, pending: list[_Pending], manifest: Manifest, report: UpdateReport) -> set[str]:
-        """Embed and write a group of files, then switch their records to the new chunks.
-
-        Returns the chunk ids the switch made stale; they are deleted at the very end, so
-        readers that still hold the previous manifest keep finding them meanwhile.
-        """
-        if not pending:
-            return set()
+    def _embed(self, pending: list[_Pending]) -> _Group:
+        """Queue a group's chunks for embedding (with their sentence spans); returns at once."""
         chunks = [c for p in pending for c in p.chunks]
         texts, spans = [], []
         for c in chunks:
             head = f"{c.header()}\n\n"
             texts.append(head + c.text)
             spans.append([(a + len(head), b + len(head)) for a, b in sentence_spans(c.text)])
-        vectors, sentence_vectors = self.ws.embedder.embed_passages(texts, spans)
+        return _Group(pending, chunks, self.ws.embedder.submit_passages(texts, spans))
+
+    def _write(self, group: _Group, manifest: Manifest, report: UpdateReport) -> set[str]:
+        """Write an embedded group, then switch its files' records to the new chunks.
+
+        Returns the chunk ids the switch made stale; they are deleted at the very end, so
+        readers that still hold the previous manifest keep finding them meanwhile.
+        """
+        vectors, sentence_vectors = group.embedded.result()
         chunks = [
             replace(c, sentence_vectors=sentvec.encode(sv))
-            for c, sv in zip(chunks, sentence_vectors, strict=True)
+            for c, sv in zip(group.chunks, sentence_vectors, strict=True)
         ]
         self.ws.store.upsert(chunks, vectors)
         fault_point("after-upsert")
         report.embedded += len(chunks)
         entries: dict[str, FileEntry] = {}
         stale: set[str] = set()
-        for item in pending:
+        for item in group.files:
             old = manifest.files.get(item.source)
             keep = {c.chunk_id for c in item.chunks}
             if old:

@@ -11,10 +11,10 @@ import numpy as np
 
 from index.errors import EmptyIndexError
 from index.fusion import collapse_near_duplicates, diversify, reciprocal_rank_fusion
-from index.store.bm25 import KeywordIndex, build_bm25, keyword_index_current
+from index.store.bm25 import KeywordHit, KeywordIndex, build_bm25, keyword_index_current
 from index.store.chroma import date_to_epoch
 from index.text import terms
-from index.types import Hit
+from index.types import Chunk, Hit
 from index.workspace import Workspace
 
 
@@ -73,20 +73,21 @@ class Retriever:
                 directory = self.ws.bm25_dir
                 if not keyword_index_current(directory, manifest.state.generation):
                     # e.g. another machine indexed into the shared Chroma server
-                    chunks = self.ws.store.get(sorted(live))
-                    build_bm25(chunks, directory, manifest.state.generation)
+                    build_bm25(
+                        sorted(live), self.ws.store.get, directory, manifest.state.generation
+                    )
                 self._view = _View(
                     manifest.state.generation, frozenset(live), KeywordIndex(directory)
                 )
             return self._view
 
-    def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
-        """The k best passages for `query`, near-duplicates collapsed, articles mixed."""
-        filters = filters or Filters()
+    def _rankings(
+        self, query: str, n: int, filters: Filters
+    ) -> tuple[np.ndarray, list[tuple[Chunk, float]], list[KeywordHit]]:
+        """The query vector, the dense candidates (with cosine) and the BM25 candidates."""
         view = self.view()
         if not view.live:
             raise EmptyIndexError("The index is empty. Add articles and run `newsbot index`.")
-        n = max(self.ws.settings.candidates, k * 3)
         qvec = self.ws.embedder.embed_one(query)
         dense = [
             (c, sim)
@@ -99,6 +100,12 @@ class Retriever:
             date_to_epoch(filters.until) if filters.until else None,
         )
         sparse = [h for h in view.keyword.search(query, n, allowed) if h.chunk_id in view.live]
+        return qvec, dense, sparse
+
+    def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
+        """The k best passages for `query`, near-duplicates collapsed, articles mixed."""
+        n = max(self.ws.settings.candidates, k * 3)
+        qvec, dense, sparse = self._rankings(query, n, filters or Filters())
         fused = reciprocal_rank_fusion(
             {"dense": [c.chunk_id for c, _ in dense], "bm25": [h.chunk_id for h in sparse]}
         )
@@ -116,3 +123,17 @@ class Retriever:
         ]
         hits = collapse_near_duplicates(hits[: k * 4], lambda h: set(terms(h.chunk.text)))
         return diversify(hits, k, lambda h: h.chunk.article_id)
+
+    def source_rankings(self, query: str, n: int = 10) -> dict[str, list[str]]:
+        """Source files in rank order by dense only, BM25 only and the fused search.
+
+        For measuring what fusion buys (benchmarks), not for answering.
+        """
+        _, dense, sparse = self._rankings(query, max(self.ws.settings.candidates, n * 3), Filters())
+        source_of = dict(zip(self.view().keyword.ids, self.view().keyword.sources, strict=True))
+        rankings = {
+            "dense": [c.source for c, _ in dense],
+            "bm25": [source_of[h.chunk_id] for h in sparse],
+            "fused": [h.chunk.source for h in self.search(query, n)],
+        }
+        return {mode: list(dict.fromkeys(found))[:n] for mode, found in rankings.items()}

@@ -56,10 +56,13 @@ class Settings(BaseSettings):
     )
     chunk_overlap: int = Field(32, ge=0, le=128, description="Overlap between chunks, in tokens.")
     embed_batch_size: int = Field(
-        32, ge=1, le=512, description="Chunks embedded per ONNX call while indexing."
+        1,
+        ge=1,
+        le=512,
+        description="Texts per ONNX call; 1 (no padding) measured fastest on CPU.",
     )
     embed_threads: int = Field(
-        0, ge=0, description="ONNX Runtime intra-op threads; 0 lets it use every core."
+        0, ge=0, description="ONNX calls run side by side (one core each); 0 = every core."
     )
     max_file_mb: float = Field(
         20.0, gt=0, description="Files bigger than this many MiB are skipped with a warning."

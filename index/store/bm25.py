@@ -1,7 +1,9 @@
 """Keyword index (BM25 via bm25s) over the same chunks as Chroma.
 
-It is rebuilt from all chunk texts after each update (seconds even at 50k chunks) and
-swapped in by directory rename, so readers see the old or the new index, never a mix.
+Each update writes a whole new index and swaps it in with one rename, so readers see the
+old or the new index, never a mix. The terms of every chunk are kept beside the index (as
+ids into a vocabulary), so an update tokenizes and fetches only the chunks that are new:
+what an update costs grows with what changed, not with the corpus.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,27 +62,69 @@ def keyword_index_current(directory: Path, generation: int) -> bool:
     return meta.get("generation") == generation
 
 
-def build_bm25(chunks: list[Chunk], directory: Path, generation: int) -> None:
-    """Write a fresh BM25 index for `chunks` and switch to it atomically.
+def _previous_terms(directory: Path) -> tuple[list[str], dict[str, np.ndarray], dict]:  # type: ignore[type-arg]
+    """(vocabulary, term ids per chunk id, chunk metadata by id) of the current index."""
+    current = _current(directory)
+    try:
+        meta = json.loads((current / "chunks.json").read_text(encoding="utf-8"))  # type: ignore[operator]
+        vocab = json.loads((current / "vocab.json").read_text(encoding="utf-8"))  # type: ignore[operator]
+        with np.load(current / "terms.npz") as saved:  # type: ignore[operator]
+            flat, offsets = saved["flat"], saved["offsets"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return [], {}, {}  # none yet, or an older layout: start from scratch
+    ids = meta["ids"]
+    terms_by_id = {cid: flat[offsets[i] : offsets[i + 1]] for i, cid in enumerate(ids)}
+    fields = ("articles", "sources", "dates")
+    info = {cid: tuple(meta[f][i] for f in fields) for i, cid in enumerate(ids)}
+    return vocab, terms_by_id, info
 
-    Each build goes to its own sub-folder and the `CURRENT` pointer is replaced in one
-    rename, so a reader always finds a complete index, even while several processes build.
+
+def build_bm25(
+    live: Sequence[str],
+    fetch: Callable[[list[str]], list[Chunk]],
+    directory: Path,
+    generation: int,
+) -> None:
+    """Write a fresh BM25 index over the chunk ids `live` and switch to it atomically.
+
+    Terms of chunks already in the current index are reused; only the others are fetched
+    (`fetch(ids) -> chunks`) and tokenized. Each build goes to its own sub-folder and the
+    `CURRENT` pointer is replaced in one rename, so a reader always finds a complete index,
+    even while several processes build.
     """
-    bm25s = _bm25s()
+    vocab, known, info = _previous_terms(directory)
+    if len(vocab) > 2 * max(1, sum(len(t) for t in known.values())) + 1000:
+        vocab, known, info = [], {}, {}  # mostly terms of deleted chunks: start afresh
+    index_of = {term: i for i, term in enumerate(vocab)}
+    for chunk in fetch([cid for cid in live if cid not in known]):
+        ids = [index_of.setdefault(t, len(index_of)) for t in _doc_terms(chunk) or [""]]
+        known[chunk.chunk_id] = np.array(ids, dtype=np.int32)
+        date = date_to_epoch(chunk.date) if chunk.date else _NO_DATE
+        info[chunk.chunk_id] = (chunk.article_id, chunk.source, date)
+    live = [cid for cid in live if cid in known]  # fetch skips chunks that are gone
+    vocab = sorted(index_of, key=index_of.__getitem__)
+
     name = f"g{generation}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     target = directory / name
     target.mkdir(parents=True)
-    if chunks:
-        model = bm25s.BM25()
-        corpus = [_doc_terms(c) or [""] for c in chunks]
-        model.index(corpus, show_progress=False)
+    docs = [known[cid] for cid in live]
+    if docs:
+        model = _bm25s().BM25()
+        model.index(([d.tolist() for d in docs], dict(index_of)), show_progress=False)
         model.save(str(target))
+    lengths = np.array([len(d) for d in docs], dtype=np.int64)
+    np.savez(
+        target / "terms.npz",
+        flat=np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
+        offsets=np.concatenate([[0], np.cumsum(lengths)]),
+    )
+    (target / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
     meta = {
         "generation": generation,
-        "ids": [c.chunk_id for c in chunks],
-        "articles": [c.article_id for c in chunks],
-        "sources": [c.source for c in chunks],
-        "dates": [date_to_epoch(c.date) if c.date else _NO_DATE for c in chunks],
+        "ids": list(live),
+        "articles": [info[cid][0] for cid in live],
+        "sources": [info[cid][1] for cid in live],
+        "dates": [info[cid][2] for cid in live],
     }
     (target / "chunks.json").write_text(json.dumps(meta), encoding="utf-8")
     previous = _current(directory)

