@@ -38,20 +38,25 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 
 def collapse_near_duplicates(
-    items: Sequence[T], terms_of: Callable[[T], set[str]], threshold: float = 0.8
+    items: Sequence[T],
+    terms_of: Callable[[T], set[str]],
+    threshold: float = 0.8,
+    facts_of: Callable[[T], object] = lambda _: None,
 ) -> list[T]:
     """Keep the first (best) of each group of near-identical passages.
 
     The same wire paragraph in several articles would otherwise fill every slot with one fact.
+    Passages whose `facts_of` differ (other figures, other names) are never merged: they are
+    different reports, and disagreeing sources must both be seen.
     """
     kept: list[T] = []
-    kept_terms: list[set[str]] = []
+    seen: list[tuple[set[str], object]] = []
     for item in items:
-        t = terms_of(item)
-        if any(jaccard(t, other) >= threshold for other in kept_terms):
+        t, f = terms_of(item), facts_of(item)
+        if any(f == f2 and jaccard(t, t2) >= threshold for t2, f2 in seen):
             continue
         kept.append(item)
-        kept_terms.append(t)
+        seen.append((t, f))
     return kept
 
 

@@ -13,7 +13,7 @@ from index.errors import EmptyIndexError
 from index.fusion import collapse_near_duplicates, diversify, reciprocal_rank_fusion
 from index.store.bm25 import KeywordHit, KeywordIndex, build_bm25, keyword_index_current
 from index.store.chroma import date_to_epoch
-from index.text import terms
+from index.text import facts, terms
 from index.types import Chunk, Hit
 from index.workspace import Workspace
 
@@ -121,7 +121,11 @@ class Retriever:
             for cid, score, ranks in fused
             if cid in chunks
         ]
-        hits = collapse_near_duplicates(hits[: k * 4], lambda h: set(terms(h.chunk.text)))
+        hits = collapse_near_duplicates(
+            hits[: k * 4],
+            lambda h: set(terms(h.chunk.text)),
+            facts_of=lambda h: facts(h.chunk.text),
+        )
         return diversify(hits, k, lambda h: h.chunk.article_id)
 
     def source_rankings(self, query: str, n: int = 10) -> dict[str, list[str]]:

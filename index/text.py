@@ -55,6 +55,18 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords([w.removesuffix("'s") for w in kept])
 
 
+_NAME_RE = re.compile(r"(?<=[a-z,;:] )[A-Z][^\W\d_]+(?:[’'-][^\W\d_]+)?")
+
+
+def facts(text: str) -> frozenset[str]:
+    """Figures and mid-sentence capitalised words (names) of the prose lines (8+ words, so
+    not headings or page furniture): two passages that differ in these report different
+    things, however many other words they share."""
+    prose = "\n".join(line for line in text.splitlines() if len(line.split()) >= 8)
+    numbers = {normalize_number(t) for t in _TOKEN_RE.findall(prose) if t[0].isdigit()}
+    return frozenset(numbers | set(_NAME_RE.findall(prose)))
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence; paragraphs never merge and abbreviations (U.S.) don't
     split. Spans index into `text`, so sentence vectors can be pooled from token offsets."""

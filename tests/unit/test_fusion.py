@@ -23,6 +23,19 @@ def test_near_duplicates_collapse_to_the_best() -> None:
     assert kept == ["the force of 30,000 troops", "a different claim"]
 
 
+def test_passages_with_other_figures_or_names_are_not_duplicates() -> None:
+    from index.text import facts
+
+    items = [
+        "Officials said the force would need 30,000 troops, according to Anna Kowalski.",
+        "Officials said the force would need 40,000 troops, according to Anna Kowalski.",
+        "Officials said the force would need 30,000 troops, according to Peter Hughes.",
+        "Officials said the force would need 30,000 troops, according to Anna Kowalski!",
+    ]
+    kept = collapse_near_duplicates(items, lambda s: set(s.split()), 0.6, facts)
+    assert kept == items[:3]  # only the exact restatement goes
+
+
 def test_diversify_lets_a_second_article_in() -> None:
     items = [("A", 1), ("A", 2), ("A", 3), ("B", 4), ("A", 5)]
     assert diversify(items, 3, lambda x: x[0]) == [("A", 1), ("A", 2), ("B", 4)]
