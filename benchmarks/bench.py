@@ -47,7 +47,7 @@ from common import (  # noqa: E402
 )
 
 COLD_QUESTION = "How many troops would the reassurance force need?"
-MODES = ("dense", "bm25", "fused")
+MODES = ("dense", "bm25", "fused, equal weights", "fused")
 
 
 def peak_rss_mb() -> float:
@@ -527,11 +527,9 @@ def main() -> None:
             shutil.copy2(p, work / "articles" / p.name)
         queries = known_item_queries(first, args.queries, args.seed)
         all_files = [p for p in pool if p.exists()] + list((work / "extra").glob("*.txt"))
-        names = {p.name: p for p in all_files}
+        texts = {p.name: p.read_text(encoding="utf-8") for p in all_files}
         for q in queries:  # relevant files at the largest size (filtered per size later)
-            q["relevant"] = sorted(
-                n for n, p in names.items() if q["sentence"] in p.read_text(encoding="utf-8")
-            )
+            q["relevant"] = sorted(n for n, text in texts.items() if q["sentence"] in text)
         (work / "queries.json").write_text(json.dumps(queries), encoding="utf-8")
 
         r: dict = {"evalset": {}}  # type: ignore[type-arg]

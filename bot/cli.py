@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.answer.model import Answer
     from bot.service import NewsBot
     from index.build import UpdateReport
+    from index.feeds import FetchReport
     from index.retrieve import Filters
 
 app = typer.Typer(
@@ -119,10 +120,14 @@ def _print_answer(answer: Answer, streamed: _Stream | None = None) -> None:
     if answer.note:
         out.print(f"[dim]{escape(answer.note)}[/]")
     if answer.citations:
+        if line := answer.as_of_line():
+            out.print(f"[dim]{escape(line)}[/]")
         out.print("\n[bold]Sources[/]")
         for c in answer.citations:
-            when = f", {c.date.isoformat()}" if c.date else ""
-            out.print(f"[bold][{c.n}][/] {escape(c.title)} [dim]({escape(c.source)}{when})[/]")
+            where = " · ".join(p for p in (c.source, c.meta()) if p)
+            out.print(f"[bold][{c.n}][/] {escape(c.title)} [dim]({escape(where)})[/]")
+            if c.copies:
+                out.print(f"    [dim]same story also in: {escape(', '.join(c.copies))}[/]")
             out.print(f"    [italic]{escape(c.snippet)}[/]")
 
 
@@ -138,10 +143,14 @@ def index(
     wait: Annotated[
         float, typer.Option("--wait", min=0, help="Seconds to wait for another indexer.")
     ] = 0.0,
+    feeds: Annotated[
+        bool, typer.Option("--feeds", help="First fetch every registered feed (`newsbot feeds`).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Index new and changed articles and drop deleted ones (incremental)."""
     bot = _bot()
+    fetched = _fetch_feeds(bot, as_json) if feeds else None
     if watch:
         _watch(bot, paths, rebuild, wait, as_json)
         return
@@ -159,7 +168,7 @@ def index(
             )
     else:
         report = bot.update(paths or None, rebuild=rebuild, wait=wait)
-    _print_report(report, as_json)
+    _print_report(report, as_json, fetched)
 
 
 def _watch(
@@ -183,9 +192,32 @@ def _watch(
     watch(roots, update, lambda r: _print_report(r, as_json), on_error)
 
 
-def _print_report(report: UpdateReport, as_json: bool) -> None:
+def _fetch_feeds(bot: NewsBot, as_json: bool) -> FetchReport:
+    """`index --feeds`: fetch the registered feeds; each feed's outcome is one line."""
+    fetched = bot.refresh_feeds()
+    if not fetched.feeds:
+        err.print("[yellow]warning:[/] no feeds registered (add one: `newsbot feeds add URL`)")
+    for f in fetched.feeds if not as_json else ():
+        name = escape(f.title or f.url)
+        if f.status == "ok":
+            dupes = f", {f.duplicates} stored from another feed" if f.duplicates else ""
+            out.print(
+                f"feed {name}: {f.new} new, {f.updated} updated, "
+                f"{f.unchanged} unchanged stories{dupes}"
+            )
+        elif f.status == "not modified":
+            out.print(f"feed {name}: not modified")
+    for p in fetched.problems:
+        err.print(f"[red]feed problem:[/] {escape(p.source)}: {escape(p.message)}")
+    return fetched
+
+
+def _print_report(report: UpdateReport, as_json: bool, fetched: FetchReport | None = None) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False) + "\n")
+        data = report.as_dict()
+        if fetched is not None:
+            data["feeds"] = fetched.as_dict()
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     else:
         out.print(
@@ -253,6 +285,43 @@ def search(
             f"score {h.score:.3f}[/]"
         )
         out.print(f"    {escape(' '.join(h.chunk.text.split())[:300])}")
+
+
+@app.command()
+def timeline(
+    topic: Annotated[str, typer.Argument(help="What the timeline is about.")],
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Dated events about a topic, oldest first, one cited sentence each."""
+    filters = _filters(since, until, None)
+    result = _bot().timeline(topic, filters=filters)
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        _print_answer(result.answer)
+
+
+@app.command()
+def digest(
+    since: Annotated[
+        str, typer.Option("--since", help="How far back: 24h, 7d, 2w or a date YYYY-MM-DD.")
+    ] = "24h",
+    as_json: JsonOpt = False,
+) -> None:
+    """What is new since then, grouped by topic, each article cited."""
+    from bot.answer.digest import SinceError, parse_since
+
+    try:
+        parse_since(since)
+    except SinceError as exc:
+        _fail(str(exc), 2)
+    result = _bot().digest(since)
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        _print_answer(result.answer())
 
 
 @app.command()
@@ -362,6 +431,77 @@ def bot() -> None:
     from bot.discord.runner import run
 
     run()
+
+
+feeds_app = typer.Typer(
+    no_args_is_help=True,
+    help="RSS/Atom feeds fetched over HTTP by `newsbot index --feeds`.",
+)
+app.add_typer(feeds_app, name="feeds")
+FeedUrlArg = Annotated[str, typer.Argument(help="The feed's address (http:// or https://).")]
+
+
+@feeds_app.command("add")
+def feeds_add(url: FeedUrlArg) -> None:
+    """Register a feed; `newsbot index --feeds` fetches it (nothing is fetched now)."""
+    from index.feeds import feed_registry, feeds_dir
+    from index.settings import get_settings
+
+    settings = get_settings()
+    feed, added = feed_registry(settings).add(url)
+    if not added:
+        out.print(f"already registered: {escape(feed.url)}")
+        return
+    folder = feeds_dir(settings) / feed.slug
+    out.print(f"added {escape(feed.url)}; its stories will be stored in {escape(str(folder))}")
+
+
+@feeds_app.command("list")
+def feeds_list(as_json: JsonOpt = False) -> None:
+    """The registered feeds with the state of their last fetch."""
+    from dataclasses import asdict
+
+    from index.feeds import feed_registry
+    from index.settings import get_settings
+
+    feeds = feed_registry(get_settings()).load()
+    if as_json:
+        _print_json([asdict(f) for f in feeds])
+        return
+    if not feeds:
+        out.print("No feeds registered; add one with `newsbot feeds add URL`.")
+        return
+    for f in feeds:
+        title = f" [dim]({escape(f.title)})[/]" if f.title else ""
+        out.print(f"[bold]{escape(f.url)}[/]{title}")
+        state = f.last_status or "never fetched"
+        when = f" at {f.last_fetched}" if f.last_fetched else ""
+        out.print(f"    {f.stories} stories; last fetch: {escape(state)}{when}")
+        if f.last_error:
+            out.print(f"    [red]last error:[/] {escape(f.last_error)}")
+
+
+@feeds_app.command("remove")
+def feeds_remove(
+    url: FeedUrlArg,
+    delete_stories: Annotated[
+        bool,
+        typer.Option(
+            "--delete-stories", help="Also delete its stored stories (dropped at the next index)."
+        ),
+    ] = False,
+) -> None:
+    """Stop following a feed. Its stories stay indexed unless --delete-stories."""
+    from index.feeds import delete_stories as delete
+    from index.feeds import feed_registry
+    from index.settings import get_settings
+
+    settings = get_settings()
+    feed = feed_registry(settings).remove(url)
+    note = ""
+    if delete_stories:
+        note = f"; deleted {delete(settings, feed)} stories (run `newsbot index` to drop them)"
+    out.print(f"removed {escape(feed.url)}{note}")
 
 
 def main() -> None:

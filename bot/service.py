@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.answer.condense import conversation_context
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.model import Answer, Turn
+from bot.answer.timeline import Timeline, timeline_topic
 from index.build import Indexer, Progress, UpdateReport
 from index.errors import NewsbotError
 from index.retrieve import Filters, Retriever
@@ -23,7 +24,11 @@ from index.types import Hit
 from index.workspace import Workspace
 
 if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from bot.answer.digest import Digest
     from bot.answer.generative import GenerativeAnswerer
+    from index.feeds import FetchReport
 
 
 class QuestionError(NewsbotError):
@@ -116,6 +121,12 @@ class NewsBot:
         `on_token` is never called. Blocking: call it from a worker thread in async code.
         """
         question = self.check_question(question)
+        # Timelines ("what happened with X, in order?") are always built extractively,
+        # with or without an LLM: dated sentences of the articles, oldest first.
+        topic = timeline_topic(question)
+        if topic:
+            context = conversation_context(history, question)
+            return self.timeline(topic, filters=filters, context=context, question=question).answer
         k = k or self.settings.top_k
         generative = self.generative
         if generative is None:
@@ -142,6 +153,14 @@ class NewsBot:
         with self._update_lock:
             return Indexer(self.ws).update(roots, rebuild=rebuild, progress=progress, wait=wait)
 
+    def refresh_feeds(self) -> FetchReport:
+        """Fetch the registered feeds into `<articles_dir>/feeds/` (new and corrected stories
+        only); the next `update()` indexes them. With no feeds registered it returns an
+        empty report at once. Blocking: call it from a worker thread in async code."""
+        from index.feeds import refresh_feeds
+
+        return refresh_feeds(self.settings)
+
     def status(self) -> Status:
         manifest = self.ws.manifest()
         return Status(
@@ -162,3 +181,57 @@ class NewsBot:
 
         model = build_chat_model(self.settings)
         return model.description if model else None
+
+    # ------------------------------------------------------------------ timelines, digests
+
+    def timeline(
+        self,
+        topic: str,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        filters: Filters | None = None,
+        context: str = "",
+        question: str | None = None,
+    ) -> Timeline:
+        """Dated, cited bullets about `topic`, oldest first (see `bot.answer.timeline`).
+
+        Always extractive, LLM or not. Blocking: call it from a worker thread in async code.
+        """
+        from bot.answer.timeline import RETRIEVE_K, build_timeline
+
+        topic = self.check_question(topic)
+        base = filters or Filters()
+        filters = replace(base, since=since or base.since, until=until or base.until)
+        query = f"{topic} {context}".strip()
+        hits = self.retriever.search(query, max(RETRIEVE_K, self.settings.top_k), filters)
+        scored = self.extractive.evidence(topic, hits, context)
+        return build_timeline(
+            topic,
+            scored,
+            hits,
+            question=question,
+            min_relevance=self.settings.min_relevance,
+            since=filters.since,
+            until=filters.until,
+        )
+
+    def digest(
+        self, since: str | date | datetime = "24h", *, now: datetime | None = None
+    ) -> Digest:
+        """What is new since `since` (24h, 7d, 2w, a date), grouped by topic, each cited.
+
+        Articles count by their date (on/after the cutoff day), and only those the current
+        manifest lists. Blocking: call it from a worker thread in async code.
+        """
+        from bot.answer.digest import articles_from_chunks, build_digest, parse_since
+        from index.store.chroma import date_to_epoch
+
+        day = parse_since(since, now)
+        live = self.retriever.view().live
+        rows = [
+            (chunk, vec)
+            for chunk, vec in self.ws.store.chunks_since(date_to_epoch(day))
+            if chunk.chunk_id in live
+        ]
+        return build_digest(articles_from_chunks(rows), day, asked=str(since))

@@ -9,6 +9,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from index.errors import SourceError
@@ -97,6 +98,14 @@ def fault_point(name: str) -> None:
 
 
 _fault_counts: dict[str, int] = {}
+
+
+def _file_date(path: Path) -> date | None:
+    """The file's modification day: the date of last resort for an undated story."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
+    except OSError:
+        return None
 
 
 def file_digest(path: Path) -> str:
@@ -247,7 +256,7 @@ class Indexer:
     ) -> _Pending | None:
         try:
             docs, warnings = read_docs(path, int(self.ws.settings.max_file_mb * 2**20))
-            articles = to_articles(name, docs)
+            articles = to_articles(name, docs, _file_date(path))
             if not articles:
                 raise SourceError("no article text left after cleaning")
         except SourceError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -10,13 +11,17 @@ RRF_K = 60
 
 
 def reciprocal_rank_fusion(
-    rankings: Mapping[str, Sequence[str]], k: int = RRF_K
+    rankings: Mapping[str, Sequence[str]],
+    k: int = RRF_K,
+    weights: Mapping[str, float] | None = None,
 ) -> list[tuple[str, float, dict[str, int]]]:
-    """Fuse ranked id lists: score = sum 1/(k + rank). Returns (id, score, ranks), best first.
+    """Fuse ranked id lists: score = sum weight/(k + rank). Returns (id, score, ranks), best
+    first. Lists without a weight count 1.0.
 
     The score is scaled so that an id ranked first by every list scores 1.0, which makes it
     readable as a confidence next to a citation.
     """
+    weight = {name: (weights or {}).get(name, 1.0) for name in rankings}
     scores: dict[str, float] = {}
     ranks: dict[str, dict[str, int]] = {}
     for name, ids in rankings.items():
@@ -24,8 +29,8 @@ def reciprocal_rank_fusion(
             if name in ranks.setdefault(item, {}):
                 continue  # a list that repeats an id only counts its best rank
             ranks[item][name] = rank
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
-    best = len(rankings) / (k + 1) if rankings else 1.0
+            scores[item] = scores.get(item, 0.0) + weight[name] / (k + rank)
+    best = (sum(weight.values()) / (k + 1)) or 1.0
     fused = [(item, score / best, ranks[item]) for item, score in scores.items()]
     fused.sort(key=lambda row: (-row[1], row[0]))
     return fused
@@ -42,22 +47,53 @@ def collapse_near_duplicates(
     terms_of: Callable[[T], set[str]],
     threshold: float = 0.8,
     facts_of: Callable[[T], object] = lambda _: None,
+    merge: Callable[[T, T], T] = lambda kept, _: kept,
 ) -> list[T]:
     """Keep the first (best) of each group of near-identical passages.
 
     The same wire paragraph in several articles would otherwise fill every slot with one fact.
     Passages whose `facts_of` differ (other figures, other names) are never merged: they are
-    different reports, and disagreeing sources must both be seen.
+    different reports, and disagreeing sources must both be seen. `merge(kept, duplicate)`
+    lets the kept item remember what it stands for (e.g. the other outlets of a wire story).
     """
     kept: list[T] = []
     seen: list[tuple[set[str], object]] = []
     for item in items:
         t, f = terms_of(item), facts_of(item)
-        if any(f == f2 and jaccard(t, t2) >= threshold for t2, f2 in seen):
-            continue
-        kept.append(item)
-        seen.append((t, f))
+        same = next(
+            (i for i, (t2, f2) in enumerate(seen) if f == f2 and jaccard(t, t2) >= threshold),
+            None,
+        )
+        if same is None:
+            kept.append(item)
+            seen.append((t, f))
+        else:
+            kept[same] = merge(kept[same], item)
     return kept
+
+
+def prefer_recent(
+    items: Sequence[T], date_of: Callable[[T], date | None], half_life_days: float = 30.0
+) -> list[T]:
+    """Items re-ranked so that newer ones rise: rank weight 1/(1 + rank/3) times
+    (0.25 + 0.75 · 2^(-age/half-life)), age counted from the newest item; undated items get
+    the floor (0.25).
+
+    For "latest"/"recent" questions a week-old report should beat a year-old one that
+    matches a little better; relevance still counts, so an off-topic new item does not win.
+    """
+    days = [d for d in map(date_of, items) if d]
+    if not days:
+        return list(items)
+    newest = max(days)
+
+    def weight(i: int, item: T) -> float:
+        day = date_of(item)
+        fresh = 0.5 ** ((newest - day).days / half_life_days) if day else 0.0
+        return (0.25 + 0.75 * fresh) / (1 + i / 3)
+
+    order = sorted(enumerate(items), key=lambda pair: -weight(*pair))
+    return [item for _, item in order]
 
 
 def diversify(

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import numpy as np
 
 from index.errors import EmptyIndexError
-from index.fusion import collapse_near_duplicates, diversify, reciprocal_rank_fusion
+from index.fusion import (
+    collapse_near_duplicates,
+    diversify,
+    prefer_recent,
+    reciprocal_rank_fusion,
+)
 from index.store.bm25 import KeywordHit, KeywordIndex, build_bm25, keyword_index_current
 from index.store.chroma import date_to_epoch
 from index.text import facts, terms
@@ -46,6 +52,25 @@ class _View:
     generation: int
     live: frozenset[str]
     keyword: KeywordIndex
+
+
+_RECENT_RE = re.compile(
+    r"\b(latest|most recent|recent(ly)?|newest|new developments?|lately|this (week|month)|"
+    r"last (week|few days)|so far|right now|currently|today|any news|what's new|update on)\b",
+    re.I,
+)
+
+
+def asks_for_recent(query: str) -> bool:
+    """Does the question ask for the newest state of things ("latest", "recent", ...)?"""
+    return bool(_RECENT_RE.search(query))
+
+
+def _same_story(kept: Hit, copy: Hit) -> Hit:
+    """The kept passage, now also standing for a copy of it from another file or outlet."""
+    if copy.chunk.article_id == kept.chunk.article_id:
+        return kept
+    return replace(kept, also=(*kept.also, copy.chunk, *copy.also))
 
 
 class Retriever:
@@ -102,12 +127,21 @@ class Retriever:
         sparse = [h for h in view.keyword.search(query, n, allowed) if h.chunk_id in view.live]
         return qvec, dense, sparse
 
-    def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        filters: Filters | None = None,
+        dense_weight: float | None = None,
+    ) -> list[Hit]:
         """The k best passages for `query`, near-duplicates collapsed, articles mixed."""
         n = max(self.ws.settings.candidates, k * 3)
         qvec, dense, sparse = self._rankings(query, n, filters or Filters())
         fused = reciprocal_rank_fusion(
-            {"dense": [c.chunk_id for c, _ in dense], "bm25": [h.chunk_id for h in sparse]}
+            {"dense": [c.chunk_id for c, _ in dense], "bm25": [h.chunk_id for h in sparse]},
+            weights={
+                "dense": self.ws.settings.dense_weight if dense_weight is None else dense_weight
+            },
         )
         chunks = {c.chunk_id: c for c, _ in dense}
         cosine = {c.chunk_id: sim for c, sim in dense}
@@ -121,10 +155,13 @@ class Retriever:
             for cid, score, ranks in fused
             if cid in chunks
         ]
+        if asks_for_recent(query):
+            hits = prefer_recent(hits, lambda h: h.chunk.date)
         hits = collapse_near_duplicates(
             hits[: k * 4],
             lambda h: set(terms(h.chunk.text)),
             facts_of=lambda h: facts(h.chunk.text),
+            merge=_same_story,
         )
         return diversify(hits, k, lambda h: h.chunk.article_id)
 
@@ -139,5 +176,6 @@ class Retriever:
             "dense": [c.source for c, _ in dense],
             "bm25": [source_of[h.chunk_id] for h in sparse],
             "fused": [h.chunk.source for h in self.search(query, n)],
+            "fused, equal weights": [h.chunk.source for h in self.search(query, n, None, 1.0)],
         }
         return {mode: list(dict.fromkeys(found))[:n] for mode, found in rankings.items()}

@@ -17,6 +17,8 @@ class Article:
     date: date | None = None
     url: str | None = None
     outlet: str | None = None
+    # How the date was found: "published" (metadata), "text", "file" (the file's time) or "".
+    dated_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,15 @@ class Chunk:
     position: int
     date: date | None = None
     url: str | None = None
+    outlet: str | None = None
+    dated_by: str = ""  # see Article.dated_by
     # Sentence vectors (see index.store.sentvec), one per `index.text.sentences(text)`.
     sentence_vectors: str = field(default="", compare=False, repr=False)
 
     def header(self) -> str:
         """Context prepended before embedding, so a passage knows what story it is from."""
         parts = [f"Title: {self.title}"]
-        if self.date:
+        if self.date and self.dated_by != "file":  # a file's time says nothing about the story
             parts.append(f"Date: {self.date.isoformat()}")
         return "\n".join(parts)
 
@@ -50,3 +54,5 @@ class Hit:
     score: float
     dense: float | None = None  # cosine similarity, when the dense retriever found it
     ranks: dict[str, int] = field(default_factory=dict)
+    # The same story from other files or outlets, collapsed into this hit (wire copies).
+    also: tuple[Chunk, ...] = ()

@@ -57,8 +57,10 @@ def number_claims(claims: Sequence[Claim], hits: Sequence[Hit]) -> tuple[str, li
     check it at a glance.
     """
     score_of: dict[str, float] = {}
+    copies_of: dict[str, list[Chunk]] = {}
     for hit in hits:
         score_of[hit.chunk.article_id] = max(score_of.get(hit.chunk.article_id, 0), hit.score)
+        copies_of.setdefault(hit.chunk.article_id, []).extend(hit.also)
     numbers: dict[str, int] = {}
     snippets: dict[str, list[str]] = {}
     first_chunk: dict[str, Chunk] = {}
@@ -87,10 +89,21 @@ def number_claims(claims: Sequence[Claim], hits: Sequence[Hit]) -> tuple[str, li
             snippet=shorten(" ".join(snippets[aid]) or first_chunk[aid].text),
             score=score_of.get(aid, 0.0),
             url=first_chunk[aid].url,
+            dated_by=first_chunk[aid].dated_by,
+            outlets=_outlets(first_chunk[aid], copies_of.get(aid, [])),
+            copies=tuple(
+                dict.fromkeys(
+                    c.source for c in copies_of.get(aid, []) if c.source != first_chunk[aid].source
+                )
+            ),
         )
         for aid, n in numbers.items()
     ]
     return " ".join(parts), citations
+
+
+def _outlets(chunk: Chunk, copies: Sequence[Chunk]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.outlet for c in (chunk, *copies) if c.outlet))
 
 
 def marker_numbers(group: str) -> list[int]:

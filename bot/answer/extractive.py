@@ -20,7 +20,7 @@ from bot.answer.citations import Claim, number_claims
 from bot.answer.model import DECLINE_TEXT, Answer
 from index.fusion import jaccard
 from index.store import sentvec
-from index.text import QUESTION_WORDS, numbers, sentences, terms, words
+from index.text import QUESTION_WORDS, normalize_number, numbers, sentences, terms, words
 from index.types import Chunk, Hit
 
 _NUMBER_Q = re.compile(
@@ -288,4 +288,63 @@ class ExtractiveAnswerer:
             return Answer(question, DECLINE_TEXT, answered=False, mode=self.mode)
         claims = [Claim(s.text, (s.chunk,)) for s in chosen]
         text, citations = number_claims(claims, hits)
+        if kind == "number":
+            cited = {c.article_id: c.n for c in citations}
+            text = " ".join([text, disagreement(question, chosen, cited)]).strip()
         return Answer(question, text, answered=True, mode=self.mode, citations=citations)
+
+
+def disagreement(question: str, chosen: Sequence[Scored], cited: dict[str, int]) -> str:
+    """'The sources give different figures: [1] 30,000 to 40,000; [2] 100,000.' or ''.
+
+    Readers of news need to see when outlets disagree, not one figure picked silently.
+    """
+    asked = numbers(question)
+    focus = _FOCUS_RE.search(question)
+    figures: dict[int, list[str]] = {}
+    for s in chosen:
+        found = [
+            f
+            for f in _figures(s.text, focus.group(1) if focus else None)
+            if normalize_number(f) not in asked
+        ]
+        n = cited.get(s.chunk.article_id)
+        if found and n is not None and n not in figures:
+            figures[n] = found
+    sets = {frozenset(map(normalize_number, f)) for f in figures.values()}
+    if len(figures) < 2 or len(sets) < 2:
+        return ""
+    sides = "; ".join(f"[{n}] {_join(found)}" for n, found in sorted(figures.items()))
+    return f"The sources give different figures: {sides}."
+
+
+_FIGURE_RE = re.compile(r"\d+(?:[.,]\d+)*(?:\s*(?:%|percent|per cent|million|billion))?")
+_MONTH_BEFORE_RE = re.compile(
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", re.I
+)
+
+
+_FOCUS_RE = re.compile(r"how (?:many|much) ([a-z]{3,})", re.I)
+
+
+def _figures(text: str, focus: str | None = None) -> list[str]:
+    """Figures in text, leaving out dates (years, days after a month) and compounds such as
+    "30-day"; when the question counts something ("how many troops"), only the figures of
+    that thing if the text has any ("100,000 to 150,000 troops")."""
+    out, counted = [], []
+    for m in _FIGURE_RE.finditer(text):
+        figure, after = m.group(), text[m.end() : m.end() + 40]
+        if re.fullmatch(r"(?:19|20)\d\d", figure) or _MONTH_BEFORE_RE.search(text[: m.start()]):
+            continue
+        if re.match(r"-[A-Za-z]", after):
+            continue
+        out.append(figure)
+        noun = r"(?:\s*(?:to|-|–|and|or)\s*\d[\d,.]*)?\s+(?:[a-z]+\s+)?"
+        if focus and re.match(noun + re.escape(focus[:5].lower()), after, re.I):
+            counted.append(figure)
+    return counted or out
+
+
+def _join(found: list[str]) -> str:
+    unique = list(dict.fromkeys(found))
+    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]

@@ -20,12 +20,26 @@ class Citation:
     snippet: str
     score: float
     url: str | None = None
+    dated_by: str = ""  # "published", "text", "file" (only the file's time) or ""
+    outlets: tuple[str, ...] = ()  # who ran the story, including collapsed copies
+    copies: tuple[str, ...] = ()  # other files holding the same story
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["date"] = self.date.isoformat() if self.date else None
         data["score"] = round(self.score, 4)
+        data["outlets"], data["copies"] = list(self.outlets), list(self.copies)
         return data
+
+    def day(self) -> str:
+        """The date as shown to readers; a file's time is marked as a guess."""
+        if not self.date:
+            return ""
+        return self.date.isoformat() + (" (file date)" if self.dated_by == "file" else "")
+
+    def meta(self) -> str:
+        """'Reuters, AP · 2025-05-24': who ran it and when, for source lists."""
+        return " · ".join(part for part in (", ".join(self.outlets), self.day()) if part)
 
 
 @dataclass(frozen=True)
@@ -39,10 +53,22 @@ class Answer:
     fallback: bool = False  # an LLM was asked but its answer was replaced (see `note`)
     verification: dict[str, int] | None = None  # citation checks of an LLM answer
 
+    @property
+    def as_of(self) -> Citation | None:
+        """The newest dated source cited: news answers hold as of that date."""
+        dated = [c for c in self.citations if c.date]
+        return max(dated, key=lambda c: (c.date, c.dated_by != "file")) if dated else None
+
+    def as_of_line(self) -> str:
+        newest = self.as_of
+        return f"As of {newest.day()} (newest source cited)." if newest else ""
+
     def as_dict(self) -> dict[str, object]:
+        newest = self.as_of
         return {
             "question": self.question,
             "answer": self.text,
+            "as_of": newest.date.isoformat() if newest and newest.date else None,
             "answered": self.answered,
             "mode": self.mode,
             "note": self.note,

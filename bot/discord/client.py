@@ -31,8 +31,11 @@ from index.errors import ConfigError, NewsbotError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import date, datetime
     from pathlib import Path
 
+    from bot.answer.digest import Digest
+    from bot.answer.timeline import Timeline
     from bot.service import Status
     from index.build import Progress, UpdateReport
     from index.retrieve import Filters
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.discord.cogs.ask", "bot.discord.cogs.admin")
+EXTENSIONS = ("bot.discord.cogs.ask", "bot.discord.cogs.admin", "bot.discord.cogs.news")
 
 
 class NewsService(Protocol):
@@ -71,6 +74,19 @@ class NewsService(Protocol):
     ) -> UpdateReport: ...
 
     def status(self) -> Status: ...
+
+    def timeline(
+        self,
+        topic: str,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        filters: Filters | None = None,
+    ) -> Timeline: ...
+
+    def digest(
+        self, since: str | date | datetime = "24h", *, now: datetime | None = None
+    ) -> Digest: ...
 
 
 def bot_intents(message_content: bool) -> discord.Intents:

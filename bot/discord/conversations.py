@@ -40,8 +40,10 @@ def turns_from_transcript(messages: Sequence[TranscriptMessage]) -> list[Turn]:
             continue
         if question is None:
             continue
-        if message.text.strip():
-            parts.append(message.text.strip())
+        # "-# " subtext lines are about the answer (as of, notes), not part of it
+        text = "\n".join(line for line in message.text.splitlines() if not line.startswith("-# "))
+        if text.strip():
+            parts.append(text.strip())
         if message.closes_answer:
             turns.append(Turn(question, "\n".join(parts)))
             question, parts = None, []

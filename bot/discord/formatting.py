@@ -194,7 +194,20 @@ class OutMessage:
 
 
 def citation_entries(citations: Sequence[Citation]) -> list[SourceEntry]:
-    return [SourceEntry(f"[{c.n}]", c.title, c.source, c.date, c.url, c.snippet) for c in citations]
+    return [
+        SourceEntry(f"[{c.n}]", c.title, c.source, c.date, c.url, c.snippet, _citation_note(c))
+        for c in citations
+    ]
+
+
+def _citation_note(c: Citation) -> str:
+    """'file date · Reuters, AP · also in 2 more files': what the reader should know."""
+    parts = [
+        "file date" if c.dated_by == "file" and c.date else "",
+        ", ".join(c.outlets),
+        f"also in {len(c.copies)} more file(s)" if c.copies else "",
+    ]
+    return " · ".join(p for p in parts if p)
 
 
 def hit_entries(hits: Sequence[Hit]) -> list[SourceEntry]:
@@ -286,6 +299,8 @@ def answer_messages(answer: Answer, *, footer: str | None = None) -> list[OutMes
     `SOURCES_PER_EMBED` sources) follow as messages of their own.
     """
     text = neutralise_mentions(answer.text)
+    if answer.answered and (as_of := answer.as_of_line()):
+        text = f"{text}\n-# {as_of}"
     if answer.note:
         text = f"{text}\n\n-# {neutralise_mentions(' '.join(answer.note.split()))}"
     pieces = split_message(text)

@@ -34,7 +34,16 @@ class Chunker:
         )
 
     def chunk(self, article: Article) -> list[Chunk]:
-        header = Chunk("", article.article_id, "", article.title, "", 0, article.date).header()
+        header = Chunk(
+            "",
+            article.article_id,
+            "",
+            article.title,
+            "",
+            0,
+            article.date,
+            dated_by=article.dated_by,
+        ).header()
         texts = self._splitter.split_text_metadata_aware(article.text, header + "\n\n")
         return [
             Chunk(
@@ -46,6 +55,8 @@ class Chunker:
                 position=i,
                 date=article.date,
                 url=article.url,
+                outlet=article.outlet,
+                dated_by=article.dated_by,
             )
             for i, text in enumerate(t.strip() for t in texts if t.strip())
         ]

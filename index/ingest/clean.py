@@ -35,7 +35,8 @@ _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 def normalize_line(line: str) -> str:
     """NFC-normalise and collapse runs of spaces; control characters are dropped."""
     line = unicodedata.normalize("NFC", line)
-    line = "".join(ch for ch in line if ch in "\t" or unicodedata.category(ch)[0] != "C")
+    if not line.isprintable():  # rare: only then look at each character (profiled hot spot)
+        line = "".join(ch for ch in line if ch in "\t" or unicodedata.category(ch)[0] != "C")
     return _SPACES_RE.sub(" ", line).strip()
 
 

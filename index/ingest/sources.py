@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -123,7 +124,9 @@ def _read_json(text: str, suffix: str) -> list[RawDoc]:
     return docs
 
 
-def _html_text(html: str) -> RawDoc:
+def html_to_doc(html: str) -> RawDoc:
+    """The article of an HTML page: its text (navigation, scripts, footers dropped) and the
+    title, date, URL and outlet its metadata gives."""
     from selectolax.lexbor import LexborHTMLParser
 
     tree = LexborHTMLParser(html)
@@ -163,14 +166,14 @@ def _html_text(html: str) -> RawDoc:
 def _read_feed(data: bytes) -> list[RawDoc]:
     import feedparser
 
-    feed = feedparser.parse(data)
+    feed = feedparser.parse(io.BytesIO(data))  # bytes naming a path must not be opened
     if not feed.entries:
         raise SourceError("not an RSS/Atom feed with entries")
     outlet = feed.feed.get("title")
     docs = []
     for i, entry in enumerate(feed.entries, 1):
         html = entry.get("content", [{}])[0].get("value") or entry.get("summary", "")
-        body = _html_text(f"<body>{html}</body>").text if "<" in html else html
+        body = html_to_doc(f"<body>{html}</body>").text if "<" in html else html
         if not body.strip():
             continue
         docs.append(
@@ -205,12 +208,16 @@ def read_docs(path: Path, max_bytes: int) -> tuple[list[RawDoc], list[str]]:
     if suffix in JSON_SUFFIXES:
         return _read_json(text, suffix), warnings
     if suffix in HTML_SUFFIXES:
-        return [_html_text(text)], warnings
+        return [html_to_doc(text)], warnings
     return [RawDoc(key="", text=text)], warnings
 
 
-def to_articles(source: str, docs: list[RawDoc]) -> list[Article]:
-    """Split raw documents into stories and give each a stable id derived from its file."""
+def to_articles(source: str, docs: list[RawDoc], file_date: date | None = None) -> list[Article]:
+    """Split raw documents into stories and give each a stable id derived from its file.
+
+    A story with no date in its metadata or text gets `file_date` (the file's time), marked
+    as such (dated_by="file") so answers can say the date is a guess.
+    """
     stem = source.rsplit(".", 1)[0]
     articles: list[Article] = []
     for doc in docs:
@@ -222,9 +229,10 @@ def to_articles(source: str, docs: list[RawDoc]) -> list[Article]:
                     source=source,
                     title=story.title,
                     text=story.text,
-                    date=story.date,
+                    date=story.date or file_date,
                     url=doc.url,
                     outlet=doc.outlet,
+                    dated_by=story.dated_by or ("file" if file_date else ""),
                 )
             )
     return articles

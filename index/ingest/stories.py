@@ -64,6 +64,7 @@ class Story:
     title: str
     text: str
     date: date | None
+    dated_by: str = ""  # "published" (metadata), "text" (a date in the story) or ""
 
 
 def find_date(text: str) -> date | None:
@@ -105,10 +106,12 @@ def _blocks_to_story(lines: list[str], title: str | None, when: date | None) -> 
     body = "\n\n".join(body_lines).strip()
     if not body:
         return None
+    found = None if when else find_date(body[:600])
     return Story(
         title=title or fallback_title(body),
         text=body,
-        date=when or find_date(body[:600]),
+        date=when or found,
+        dated_by="published" if when else "text" if found else "",
     )
 
 

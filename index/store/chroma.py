@@ -35,6 +35,10 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
         meta["date_ts"] = date_to_epoch(chunk.date)
     if chunk.url:
         meta["url"] = chunk.url
+    if chunk.outlet:
+        meta["outlet"] = chunk.outlet
+    if chunk.dated_by:
+        meta["dated_by"] = chunk.dated_by
     if chunk.sentence_vectors:
         meta["sv"] = chunk.sentence_vectors
     return meta
@@ -54,6 +58,8 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any] | None) -> 
         position=int(meta.get("position", 0)),
         date=date.fromisoformat(meta["date"]) if meta.get("date") else None,
         url=meta.get("url"),
+        outlet=meta.get("outlet"),
+        dated_by=str(meta.get("dated_by", "")),
         sentence_vectors=meta.get("sv", ""),
     )
 
@@ -218,3 +224,26 @@ class ChromaStore:
             if chunk := chunk_from_record(cid, doc or "", meta):
                 out.append((chunk, 1.0 - float(dist)))
         return out
+
+    @chroma_errors
+    def chunks_since(self, epoch: int, page: int = 5000) -> list[tuple[Chunk, np.ndarray]]:
+        """Chunks dated on/after `epoch` (seconds, see `date_to_epoch`) with their vectors,
+        live or not (filter by the manifest); for digests of what is new."""
+        out: list[tuple[Chunk, np.ndarray]] = []
+        offset = 0
+        while True:
+            got = self._col.get(
+                where={"date_ts": {"$gte": int(epoch)}},
+                include=["documents", "metadatas", "embeddings"],
+                limit=page,
+                offset=offset,
+            )
+            rows = zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            )
+            for cid, doc, meta, vec in rows:
+                if chunk := chunk_from_record(cid, doc or "", meta):
+                    out.append((chunk, np.asarray(vec, dtype=np.float32)))
+            if len(got["ids"]) < page:
+                return out
+            offset += page

@@ -11,6 +11,7 @@ run side by side on every core, is ~1.6x faster than batches of 32 on a 2-thread
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
@@ -61,9 +62,16 @@ class MiniLMEmbedder:
         """Word-pieces of `text` without the [CLS]/[SEP] pair, uncapped (for chunk sizing)."""
         return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
 
-    def tokens(self, text: str) -> list[str]:
-        """The word-pieces themselves, as llama-index's splitter wants a tokenizer callable."""
-        return self.tokenizer.encode(text, add_special_tokens=False).tokens
+    def tokens(self, text: str) -> Sequence[object]:
+        """Something as long as text's word-pieces (at most MAX_TOKENS): llama-index's
+        splitter only takes len() of what its tokenizer returns.
+
+        A text of more words than that is longer anyway (a word is at least one piece), so
+        it is not tokenized at all: whole articles are the splitter's most costly calls.
+        """
+        if text.count(" ") >= MAX_TOKENS:
+            return range(MAX_TOKENS + 1)
+        return self.tokenizer.encode(text, add_special_tokens=False).ids
 
     def _run(self, encodings: list) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
         """Token states (n, width, 384) and the attention mask of one batch of encodings."""

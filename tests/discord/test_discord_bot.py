@@ -28,6 +28,11 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
 MARKER = re.compile(r"\[\d+\]")
 
 
+def without_subtext(content: str) -> str:
+    """A reply's answer without its "-# " subtext lines (as of, notes)."""
+    return "\n".join(line for line in content.splitlines() if not line.startswith("-# "))
+
+
 async def test_mention_opens_a_thread_and_answers_with_sources(
     fake: FakeDiscord, newsbot: NewsBot, tmp_path: Path
 ) -> None:
@@ -98,7 +103,8 @@ async def test_follow_ups_in_the_thread_use_its_context(
         assert len(service.asks) == 2
         question, history, _ = service.asks[1]
         assert question == FOLLOW_UP
-        assert history == (Turn(QUESTION, first),)
+        assert "-# As of" in first  # the reply says how recent its sources are
+        assert history == (Turn(QUESTION, without_subtext(first)),)
         # the follow-up was read with the first question: it is about troops, not anything
         assert "diplomats" in posts[-1].json["content"]
 
@@ -145,7 +151,7 @@ async def test_thread_history_is_rebuilt_after_a_restart(
         since = fake.mark()
         await fake.send_message(thread_id, fake.member, FOLLOW_UP, mentions_bot=True)
         await wait_for_answer(fake, thread_id, since)
-        assert service.asks[0][1] == (Turn(QUESTION, first),)
+        assert service.asks[0][1] == (Turn(QUESTION, without_subtext(first)),)
 
 
 async def test_direct_messages_are_answered_with_their_history(
@@ -240,7 +246,14 @@ async def test_guild_sync_filters_and_source_autocomplete(
         put = await fake.wait_for_request(
             "PUT", rf"/applications/{fake.application_id}/guilds/{fake.guild_id}/commands"
         )
-        assert {c["name"] for c in put.json} == {"ask", "search", "status", "reindex"}
+        assert {c["name"] for c in put.json} == {
+            "ask",
+            "search",
+            "status",
+            "reindex",
+            "timeline",
+            "digest",
+        }
         ask = next(c for c in put.json if c["name"] == "ask")
         assert [o["name"] for o in ask["options"]] == ["question", "source", "since", "until"]
         assert [o.get("autocomplete", False) for o in ask["options"]] == [

@@ -192,7 +192,8 @@ def test_answer_messages_put_sources_under_the_text() -> None:
         ],
     )
     (message,) = answer_messages(answer, footer="Ask a follow-up.")
-    assert message.content == answer.text
+    # the text, then how recent its newest source is, as Discord subtext
+    assert message.content == answer.text + "\n-# As of 2025-03-01 (newest source cited)."
     assert message.embed is not None
     check_embed(message.embed)
     first, second = message.embed.to_dict()["fields"]

@@ -35,8 +35,8 @@ def check_pieces(bodies: list[dict[str, object]], expected: str) -> None:
     assert len(contents) >= 3
     assert all(0 < len(c) <= 2000 for c in contents)
     assert " ".join(contents) == expected
-    for content in contents:
-        assert re.fullmatch(r"Finding .*\]", content)  # whole claims with their markers
+    for content in contents:  # whole claims with their markers; the last ends "as of"
+        assert re.fullmatch(r"Finding .*\](\n-# As of .*)?", content)
     assert re.findall(r"\[\d+\]", " ".join(contents)) == re.findall(r"\[\d+\]", expected)
     assert [bool(b.get("embeds")) for b in bodies] == [False] * (len(bodies) - 1) + [True]
 
@@ -60,7 +60,8 @@ async def test_a_five_thousand_character_answer_arrives_in_pieces(
                 "POST", rf"/webhooks/{fake.application_id}/{re.escape(inter.token)}"
             )
         ]
-        expected = five_thousand(newsbot.ask(QUESTION))
+        answer = newsbot.ask(QUESTION)
+        expected = f"{five_thousand(answer)}\n-# {answer.as_of_line()}"
         assert len(expected) > 4900
         check_pieces(bodies, expected)
         assert inter.original_message["content"] == bodies[0]["content"]  # type: ignore[index]

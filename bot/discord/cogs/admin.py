@@ -89,6 +89,7 @@ class AdminCog(commands.Cog):
     async def _auto_update(self) -> None:
         if self._update_lock.locked():
             return
+        await self._refresh_feeds()
         try:
             report = await self.update_index()
         except NewsbotError as exc:
@@ -104,6 +105,26 @@ class AdminCog(commands.Cog):
                     report.removed,
                     len(report.problems),
                 )
+
+    async def _refresh_feeds(self) -> None:
+        """Fetch the registered feeds (if any) into the articles folder, in a worker thread.
+
+        A feed or page that fails is only logged: the update runs on what was fetched."""
+        from index.feeds import feed_registry
+
+        if not feed_registry(self.bot.settings).path.exists():
+            return  # no feed was ever registered
+        try:
+            report = await self.bot.worker.run(self.bot.service.refresh_feeds)
+        except NewsbotError as exc:
+            log.warning("feed refresh failed: %s", exc)
+        except Exception:
+            log.exception("feed refresh failed")
+        else:
+            for problem in report.problems:
+                log.warning("feed refresh: %s: %s", problem.source, problem.message)
+            if report.feeds:
+                log.info("feed refresh: %d new or corrected stories", report.changed)
 
 
 async def setup(bot: NewsDiscordBot) -> None:

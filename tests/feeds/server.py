@@ -1,0 +1,217 @@
+"""A news site on 127.0.0.1 for the feed tests: RSS, Atom and article pages over real HTTP.
+
+Each path serves a `Resource` that tests can change between requests. A resource can carry
+an ETag (then a matching If-None-Match gets 304), answer any status, or hang until the
+server stops (for timeouts). Unknown paths are 404. Every request is recorded with its
+headers and the status it got.
+
+    with NewsSite() as site:
+        site.put("/rss.xml", rss(...), RSS)
+        ... NEWSBOT_... = site.url("/rss.xml") ...
+        assert site.statuses("/rss.xml") == [200, 304]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+from dataclasses import dataclass
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+RSS = "application/rss+xml; charset=utf-8"
+ATOM = "application/atom+xml; charset=utf-8"
+HTML = "text/html; charset=utf-8"
+
+
+@dataclass
+class Resource:
+    body: str
+    content_type: str = HTML
+    status: int = 200
+    etag: bool = True  # send an ETag (a hash of the body) and honour If-None-Match
+    hang: bool = False  # send nothing until the server stops
+
+
+@dataclass(frozen=True)
+class Seen:
+    path: str
+    headers: dict[str, str]  # names in lower case
+    status: int | None  # None: the request hung
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that gave up
+            super().handle_error(request, client_address)
+
+
+class NewsSite:
+    def __init__(self) -> None:
+        self.resources: dict[str, Resource] = {}
+        self.seen: list[Seen] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                site._serve(self)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = _Server(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def put(self, path: str, body: str, content_type: str = HTML, **options: object) -> None:
+        with self._lock:
+            self.resources[path] = Resource(body, content_type, **options)  # type: ignore[arg-type]
+
+    def statuses(self, path: str) -> list[int | None]:
+        with self._lock:
+            return [s.status for s in self.seen if s.path == path]
+
+    def requests(self, path: str) -> list[Seen]:
+        with self._lock:
+            return [s for s in self.seen if s.path == path]
+
+    def _record(self, handler: BaseHTTPRequestHandler, path: str, status: int | None) -> None:
+        with self._lock:
+            headers = {k.lower(): v for k, v in handler.headers.items()}
+            self.seen.append(Seen(path, headers, status))
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        path = urlsplit(handler.path).path
+        with self._lock:
+            res = self.resources.get(path)
+        if res is not None and res.hang:
+            self._record(handler, path, None)
+            self._stop.wait(30)
+            handler.close_connection = True
+            return
+        if res is None:
+            res = Resource("<html><body><h1>Not found</h1></body></html>", status=404, etag=False)
+        body = res.body.encode("utf-8")
+        etag = f'"{hashlib.sha1(body).hexdigest()[:12]}"' if res.etag else None
+        if etag and res.status == 200 and handler.headers.get("If-None-Match") == etag:
+            self._record(handler, path, 304)
+            handler.send_response(304)
+            handler.send_header("ETag", etag)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        self._record(handler, path, res.status)
+        handler.send_response(res.status)
+        handler.send_header("Content-Type", res.content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        if etag:
+            handler.send_header("ETag", etag)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> NewsSite:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    title: str
+    link: str
+    guid: str | None = None
+    text: str = ""  # full text (RSS content:encoded / Atom content)
+    summary: str = ""
+    date: str = "2025-06-02T09:00:00Z"
+
+
+def _rfc822(iso: str) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).strftime(
+        "%a, %d %b %Y %H:%M:%S +0000"
+    )
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n") if p.strip())
+
+
+def rss(title: str, items: list[Item]) -> str:
+    parts = []
+    for it in items:
+        guid = f'<guid isPermaLink="false">{escape(it.guid)}</guid>' if it.guid else ""
+        content = (
+            f"<content:encoded><![CDATA[{_paragraphs(it.text)}]]></content:encoded>"
+            if it.text
+            else ""
+        )
+        parts.append(
+            f"<item><title>{escape(it.title)}</title><link>{escape(it.link)}</link>{guid}"
+            f"<pubDate>{_rfc822(it.date)}</pubDate>"
+            f"<description>{escape(it.summary)}</description>{content}</item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        f"<channel><title>{escape(title)}</title><link>http://127.0.0.1/</link>"
+        f"<description>test feed</description>{''.join(parts)}</channel></rss>"
+    )
+
+
+def atom(title: str, items: list[Item]) -> str:
+    parts = []
+    for it in items:
+        content = (
+            f'<content type="html">{escape(_paragraphs(it.text))}</content>' if it.text else ""
+        )
+        summary = f"<summary>{escape(it.summary)}</summary>" if it.summary else ""
+        parts.append(
+            f"<entry><title>{escape(it.title)}</title>"
+            f'<link rel="alternate" href="{escape(it.link)}"/>'
+            f"<id>{escape(it.guid or it.link)}</id><updated>{it.date}</updated>"
+            f"<published>{it.date}</published>{summary}{content}</entry>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{escape(title)}</title><id>urn:test:{escape(title)}</id>"
+        f"<updated>2025-06-02T09:00:00Z</updated>{''.join(parts)}</feed>"
+    )
+
+
+def page(title: str, text: str, site_name: str = "Coastal Herald") -> str:
+    """An article page with the clutter real pages have around the story."""
+    return (
+        "<!doctype html><html><head>"
+        f"<title>{escape(title)} | {escape(site_name)}</title>"
+        f'<meta property="og:title" content="{escape(title)}">'
+        f'<meta property="og:site_name" content="{escape(site_name)}">'
+        "</head><body>"
+        "<nav><a href='/'>Home</a> <a href='/world'>World</a> Subscribe now</nav>"
+        f"<article><h1>{escape(title)}</h1>{_paragraphs(text)}</article>"
+        "<footer>Copyright Coastal Herald. Cookie settings.</footer>"
+        "<script>trackEverything()</script></body></html>"
+    )

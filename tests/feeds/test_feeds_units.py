@@ -1,0 +1,205 @@
+"""Feed parsing, URL normalising, story records, the registry and the fetcher, in-process."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from index.feeds import (
+    FeedError,
+    FeedRegistry,
+    FeedResult,
+    FetchError,
+    FetchReport,
+    Http,
+    StoryFiles,
+    refresh_feeds,
+)
+from index.ingest.feeds import (
+    build_story,
+    feed_slug,
+    normalize_url,
+    parse_feed,
+    story_json,
+)
+from index.ingest.sources import read_docs
+from index.settings import load_settings
+from tests.feeds.conftest import USER_AGENT
+from tests.feeds.server import ATOM, RSS, Item, NewsSite, atom, page, rss
+from tests.feeds.stories import BARRIER, LIGHTHOUSE_PAGE, LIGHTHOUSE_SUMMARY
+
+
+@pytest.mark.parametrize(
+    ("url", "normal"),
+    [
+        ("https://Example.COM/a/b.html#comments", "https://example.com/a/b.html"),
+        (
+            "https://example.com/a?id=3&utm_source=rss&utm_medium=feed&UTM_Campaign=x",
+            "https://example.com/a?id=3",
+        ),
+        ("http://example.com:80/a?utm_source=x", "http://example.com/a"),
+        ("https://example.com:8443/a?fbclid=1&b=2", "https://example.com:8443/a?b=2"),
+        ("https://example.com", "https://example.com/"),
+        ("tag:example.com,2025:story#x", "tag:example.com,2025:story"),
+    ],
+)
+def test_story_urls_are_normalised(url: str, normal: str) -> None:
+    assert normalize_url(url) == normal
+
+
+def test_feed_slugs_are_folder_names() -> None:
+    assert feed_slug("https://www.Example.com/world/rss.xml?x=1") == "www-example-com-world-rss-xml"
+    assert feed_slug("http://127.0.0.1:8080/") == "127-0-0-1-8080"
+
+
+def test_rss_entries_keys_and_text() -> None:
+    doc = rss(
+        "Coastal Herald",
+        [
+            Item("Barrier", "/articles/barrier.html?utm_source=rss#top", "g-1", BARRIER),
+            Item("Lighthouse", "http://h.example/l.html", None, summary=LIGHTHOUSE_SUMMARY),
+        ],
+    )
+    feed = parse_feed(doc.encode(), "http://h.example/feeds/rss.xml", RSS)
+    assert feed.title == "Coastal Herald"
+    barrier, lighthouse = feed.entries
+    assert barrier.link == "http://h.example/articles/barrier.html?utm_source=rss#top"
+    assert barrier.url == "http://h.example/articles/barrier.html"
+    assert barrier.keys == ["guid:g-1", "url:http://h.example/articles/barrier.html"]
+    assert "240 million euros" in barrier.text and "<p>" not in barrier.text
+    assert barrier.published == "2025-06-02T09:00:00+00:00"
+    assert not barrier.needs_page(400)
+    assert lighthouse.key == "url:http://h.example/l.html" and lighthouse.needs_page(400)
+    assert not lighthouse.needs_page(10)
+
+
+def test_atom_entries() -> None:
+    doc = atom("Energy", [Item("Barrier", "http://h.example/b", "tag:x,2025:b", BARRIER)])
+    (entry,) = parse_feed(doc.encode(), "http://h.example/atom.xml", ATOM).entries
+    assert entry.guid == "tag:x,2025:b" and entry.title == "Barrier"
+    assert "12,000 homes" in entry.text
+
+
+def test_an_entry_hash_changes_with_a_correction_only() -> None:
+    def entry(text: str):  # type: ignore[no-untyped-def]
+        doc = rss("F", [Item("Barrier", "http://h.example/b", "g", text)])
+        return parse_feed(doc.encode(), "http://h.example/f").entries[0]
+
+    assert entry(BARRIER).entry_hash == entry(BARRIER).entry_hash
+    assert entry(BARRIER).entry_hash != entry(BARRIER + " Corrected.").entry_hash
+
+
+@pytest.mark.parametrize("body", [b"<html><body>moved</body></html>", b"", b"/etc/passwd"])
+def test_what_is_not_a_feed_is_an_error(body: bytes) -> None:
+    # "/etc/passwd" as a body must not be opened as a file (feedparser would, given bytes)
+    with pytest.raises(ValueError, match="not an RSS or Atom feed"):
+        parse_feed(body, "http://h.example/feed")
+
+
+def test_a_story_file_reads_back_as_an_article(tmp_path: Path) -> None:
+    doc = rss("Coastal Herald", [Item("Lighthouse", "http://h.example/l", "l", summary="S.")])
+    (entry,) = parse_feed(doc.encode(), "http://h.example/f").entries
+    from index.ingest.sources import html_to_doc
+
+    from_page = html_to_doc(page("Kestrel Point lighthouse reopens", LIGHTHOUSE_PAGE, "Herald"))
+    record = build_story(entry, "http://h.example/f", "Coastal Herald", from_page, True)
+    assert record is not None and record["text_from"] == "page" and record["outlet"] == "Herald"
+    path = tmp_path / "story.json"
+    path.write_text(story_json(record))
+    (raw,), _ = read_docs(path, 2**20)
+    assert (raw.title, raw.url, raw.date, raw.outlet) == (
+        "Lighthouse",
+        "http://h.example/l",
+        date(2025, 6, 2),
+        "Herald",
+    )
+    assert raw.text.startswith("Kestrel Point lighthouse reopens\nThe restoration")
+
+    # the page could not be fetched: the summary is kept, and marked to try again
+    kept = build_story(entry, "http://h.example/f", "Coastal Herald", None, True)
+    assert kept is not None and (kept["text"], kept["text_from"]) == ("S.", "summary")
+
+
+def test_the_registry(tmp_path: Path) -> None:
+    registry = FeedRegistry(tmp_path / "data" / "feeds.json")
+    feed, added = registry.add("https://example.com/rss.xml")
+    assert added and feed.slug == "example-com-rss-xml"
+    assert registry.add("https://EXAMPLE.com/rss.xml#x") == (feed, False)
+    other, _ = registry.add("https://example.com/rss.xml?utm_source=a&page=2")
+    assert other.slug == "example-com-rss-xml-2"  # one folder per feed
+    with pytest.raises(FeedError, match="Not a feed address"):
+        registry.add("example.com/rss")
+    assert registry.remove("https://example.com/rss.xml").url == feed.url
+    assert [f.url for f in registry.load()] == [other.url]
+    with pytest.raises(FeedError, match="No feed registered"):
+        registry.remove("https://example.com/rss.xml")
+    # written atomically: no temp files left beside it
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["feeds.json"]
+    (tmp_path / "data" / "feeds.json").write_text("{not json")
+    with pytest.raises(FeedError, match=r"feed registry .* is unreadable"):
+        registry.load()
+
+
+def test_story_files_dedupe_by_guid_else_url(tmp_path: Path) -> None:
+    doc = rss(
+        "F",
+        [
+            Item("A", "http://h.example/home", "a-1", "Story A."),
+            Item("B", "http://h.example/home", "b-1", "Story B."),  # same link, other GUID
+        ],
+    )
+    a, b = parse_feed(doc.encode(), "http://h.example/f").entries
+    files = StoryFiles(tmp_path)
+    path = files.path_for("f", a.key or "")
+    assert files.write(path, build_story(a, "http://h.example/f", "F") or {})
+    assert not files.write(path, build_story(a, "http://h.example/f", "F") or {})  # unchanged
+    assert StoryFiles(tmp_path).find(a, "http://h.example/f") == path
+    # in the same feed, another GUID is another story even with the same link...
+    assert StoryFiles(tmp_path).find(b, "http://h.example/f") is None
+    # ...but from another feed, the same link is the same story
+    assert StoryFiles(tmp_path).find(b, "http://other.example/g") == path
+
+
+def test_fetching_sends_the_user_agent_and_uses_conditional_get(tmp_path: Path) -> None:
+    settings = load_settings(
+        _env_file=None,
+        articles_dir=tmp_path / "articles",
+        data_dir=tmp_path / "data",
+        feed_user_agent=USER_AGENT,
+        feed_timeout_seconds=1,
+    )
+    with NewsSite() as site:
+        body = rss("F", [Item("Barrier", site.url("/b"), "b", BARRIER)])
+        site.put("/rss.xml", body, RSS)
+        etag = f'"{hashlib.sha1(body.encode()).hexdigest()[:12]}"'
+        FeedRegistry(settings.data_dir / "feeds.json").add(site.url("/rss.xml"))
+        first = refresh_feeds(settings)
+        assert [(f.status, f.new) for f in first.feeds] == [("ok", 1)]
+        second = refresh_feeds(settings)
+        assert [f.status for f in second.feeds] == ["not modified"]
+        seen = site.requests("/rss.xml")
+        assert [s.status for s in seen] == [200, 304]
+        assert seen[0].headers["user-agent"] == USER_AGENT
+        assert "if-none-match" not in seen[0].headers
+        assert seen[1].headers["if-none-match"] == etag
+        (story,) = (settings.articles_dir / "feeds").glob("*/*.json")
+        assert json.loads(story.read_text())["title"] == "Barrier"
+
+
+def test_the_fetcher_never_leaves_loopback(tmp_path: Path) -> None:
+    http = Http(load_settings(_env_file=None, data_dir=tmp_path, feed_timeout_seconds=1))
+    try:
+        with pytest.raises(FetchError, match=r"cannot connect.*blocked in tests"):
+            http.get("http://example.com/rss.xml")
+    finally:
+        http.close()
+
+
+def test_a_fetch_report_as_json() -> None:
+    report = FetchReport([FeedResult("http://h.example/f", "F", new=2, updated=1)])
+    assert report.changed == 3
+    assert report.as_dict()["feeds"][0]["new"] == 2  # type: ignore[index]
