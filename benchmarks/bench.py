@@ -504,6 +504,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200, help="known-item queries")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (to profile)")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -565,7 +566,10 @@ def main() -> None:
         plot(r, args.out.parent / "scaling.png")
         (work.parent / "newsbot-bench-last.json").write_text(json.dumps(r), encoding="utf-8")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"work folder kept: {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

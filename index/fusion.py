@@ -57,16 +57,22 @@ def collapse_near_duplicates(
     lets the kept item remember what it stands for (e.g. the other outlets of a wire story).
     """
     kept: list[T] = []
-    seen: list[tuple[set[str], object]] = []
+    kept_terms: list[set[str]] = []
+    facts: dict[int, object] = {}  # computed only for look-alikes: most pairs are not
+
+    def facts_at(i: int) -> object:
+        if i not in facts:
+            facts[i] = facts_of(kept[i])
+        return facts[i]
+
     for item in items:
-        t, f = terms_of(item), facts_of(item)
-        same = next(
-            (i for i, (t2, f2) in enumerate(seen) if f == f2 and jaccard(t, t2) >= threshold),
-            None,
-        )
+        t = terms_of(item)
+        alike = [i for i, t2 in enumerate(kept_terms) if jaccard(t, t2) >= threshold]
+        own = facts_of(item) if alike else None
+        same = next((i for i in alike if facts_at(i) == own), None)
         if same is None:
             kept.append(item)
-            seen.append((t, f))
+            kept_terms.append(t)
         else:
             kept[same] = merge(kept[same], item)
     return kept

@@ -19,7 +19,7 @@ from index.fusion import (
 )
 from index.store.bm25 import KeywordHit, KeywordIndex, build_bm25, keyword_index_current
 from index.store.chroma import date_to_epoch
-from index.text import facts, terms
+from index.text import facts
 from index.types import Chunk, Hit
 from index.workspace import Workspace
 
@@ -116,7 +116,9 @@ class Retriever:
         qvec = self.ws.embedder.embed_one(query)
         dense = [
             (c, sim)
-            for c, sim in self.ws.store.query(qvec, n, filters.chroma_where())
+            for c, sim in self.ws.store.query(
+                qvec, min(n, len(view.live)), filters.chroma_where(), counted=True
+            )
             if c.chunk_id in view.live  # leftovers of a killed update are never shown
         ]
         allowed = view.keyword.mask(
@@ -159,7 +161,7 @@ class Retriever:
             hits = prefer_recent(hits, lambda h: h.chunk.date)
         hits = collapse_near_duplicates(
             hits[: k * 4],
-            lambda h: set(terms(h.chunk.text)),
+            lambda h: set(h.chunk.text.lower().split()),  # cheap: copies share words as-is
             facts_of=lambda h: facts(h.chunk.text),
             merge=_same_story,
         )

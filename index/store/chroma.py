@@ -200,11 +200,18 @@ class ChromaStore:
 
     @chroma_errors
     def query(
-        self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
+        self,
+        vector: np.ndarray,
+        n: int,
+        where: dict[str, Any] | None = None,
+        counted: bool = False,
     ) -> list[tuple[Chunk, float]]:
-        """Nearest chunks with their cosine similarity (1 - cosine distance)."""
-        total = self.count()
-        if total == 0:
+        """Nearest chunks with their cosine similarity (1 - cosine distance).
+
+        `counted`: the caller knows the store holds at least n records (saves a request).
+        """
+        total = n if counted else self.count()
+        if total == 0 or n == 0:
             return []
         res = self._col.query(
             query_embeddings=[vector],
