@@ -61,7 +61,10 @@ class Answer:
 
     def as_of_line(self) -> str:
         newest = self.as_of
-        return f"As of {newest.day()} (newest source cited)." if newest else ""
+        if not newest or not newest.date:
+            return ""
+        how = "newest source cited, dated by its file" if newest.dated_by == "file" else None
+        return f"As of {newest.date.isoformat()} ({how or 'newest source cited'})."
 
     def as_dict(self) -> dict[str, object]:
         newest = self.as_of

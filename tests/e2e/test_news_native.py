@@ -91,7 +91,8 @@ def test_the_cli_shows_as_of_outlets_and_a_file_date_marked_as_such(dated) -> No
     out = run(
         "ask", "What did farmers in the valley report about the apricot harvest?", env=env
     ).stdout
-    assert "As of 2025-06-15 (file date)" in out
+    assert "As of 2025-06-15 (newest source cited, dated by its file)" in out
+    assert "2025-06-15 (file date)" in out  # the source line marks it too
     assert "apricots.txt" in out
     wire = run("ask", "What did defence ministers agree about the eastern frontier?", env=env)
     assert "Reuters, AP" in wire.stdout or "AP, Reuters" in wire.stdout

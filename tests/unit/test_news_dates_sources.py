@@ -48,7 +48,7 @@ def test_as_of_is_the_newest_cited_date_and_a_file_date_is_marked() -> None:
     assert answer.as_of_line() == "As of 2025-03-04 (newest source cited)."
     assert answer.as_dict()["as_of"] == "2025-03-04"
     guessed = Answer("q", "x [1]", True, "extractive", [cite(1, date(2025, 6, 1), "file")])
-    assert guessed.as_of_line() == "As of 2025-06-01 (file date) (newest source cited)."
+    assert guessed.as_of_line() == "As of 2025-06-01 (newest source cited, dated by its file)."
     assert Answer("q", "x", False, "extractive").as_of_line() == ""
 
 
