@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.answer.model import Answer, Citation
     from bot.service import Status
     from index.build import UpdateReport
+    from index.feeds import FetchReport
     from index.types import Hit
 
 MESSAGE_LIMIT = 2000
@@ -350,6 +351,16 @@ def status_embed(status: Status, auto_update_minutes: float = 0.0) -> discord.Em
     auto = f"every {auto_update_minutes:g} min" if auto_update_minutes > 0 else "off"
     embed.add_field(name="Automatic updates", value=auto)
     return embed
+
+
+def feeds_report_text(report: FetchReport) -> str:
+    """One line for /reindex: what the feeds brought, and which failed."""
+    text = f"Feeds: {len(report.feeds)} fetched, **{report.changed}** new or corrected stories."
+    if report.problems:
+        text += f" {len(report.problems)} problem(s), e.g. " + " ".join(
+            f"{report.problems[0].source}: {report.problems[0].message}".split()
+        )
+    return shorten(neutralise_mentions(text), 400)
 
 
 def update_report_text(report: UpdateReport) -> str:

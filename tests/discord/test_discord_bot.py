@@ -238,6 +238,35 @@ async def test_reindex_by_an_admin_reports_counts(fake: FakeDiscord, tmp_path: P
         assert "**0** added, **0** updated, **1** removed" in body["content"]
 
 
+async def test_reindex_fetches_the_registered_feeds_first(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    from conftest import index_settings
+
+    from index.feeds import feed_registry
+    from tests.feeds.server import RSS, Item, NewsSite, rss
+    from tests.feeds.stories import BARRIER
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    settings = index_settings(articles, tmp_path / "data")
+    with NewsSite() as site:
+        item = Item("Port Elwyn votes for a tidal barrier", site.url("/barrier"), text=BARRIER)
+        site.put("/rss.xml", rss("Coastal Herald", [item]), RSS)
+        site.put("/broken.xml", "not a feed", RSS)
+        feed_registry(settings).add(site.url("/rss.xml"))
+        feed_registry(settings).add(site.url("/broken.xml"))
+        service = Recording(NewsBot(settings))
+        async with running_bot(fake, service, tmp_path):
+            inter = await fake.send_interaction("reindex", user=fake.admin)
+            await inter.wait_for_callback(timeout=W)
+            body = (await inter.wait_for_followup(timeout=60)).json
+        assert "Feeds: 2 fetched, **1** new or corrected stories. 1 problem(s)" in body["content"]
+        assert "**1** added" in body["content"]
+        (hit,) = service.inner.search("Port Elwyn tidal barrier cost", k=1)
+        assert "240 million euros" in hit.chunk.text and hit.chunk.source.startswith("feeds/")
+
+
 async def test_guild_sync_filters_and_source_autocomplete(
     fake: FakeDiscord, newsbot: NewsBot, tmp_path: Path
 ) -> None:

@@ -17,6 +17,7 @@ from bot.discord.client import tell
 from bot.discord.formatting import (
     ADMIN_ONLY_TEXT,
     REINDEX_BUSY_TEXT,
+    feeds_report_text,
     status_embed,
     update_report_text,
 )
@@ -26,6 +27,7 @@ from index.errors import NewsbotError
 if TYPE_CHECKING:
     from bot.discord.client import NewsDiscordBot
     from index.build import UpdateReport
+    from index.feeds import FetchReport
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +73,13 @@ class AdminCog(commands.Cog):
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
         try:
+            fetched = await self._refresh_feeds()
             report = await self.update_index()
             log.info("/reindex by %s: %s", interaction.user.id, report.as_dict())
-            await interaction.followup.send(update_report_text(report), ephemeral=True)
+            text = update_report_text(report)
+            if fetched is not None:
+                text = f"{feeds_report_text(fetched)}\n{text}"
+            await interaction.followup.send(text, ephemeral=True)
         except Exception as exc:
             with contextlib.suppress(discord.HTTPException):
                 await tell(interaction, failure_reply(exc, "/reindex"))
@@ -106,14 +112,15 @@ class AdminCog(commands.Cog):
                     len(report.problems),
                 )
 
-    async def _refresh_feeds(self) -> None:
+    async def _refresh_feeds(self) -> FetchReport | None:
         """Fetch the registered feeds (if any) into the articles folder, in a worker thread.
 
-        A feed or page that fails is only logged: the update runs on what was fetched."""
+        A feed or page that fails is only logged: the update runs on what was fetched.
+        None when no feed is registered or the refresh failed as a whole."""
         from index.feeds import feed_registry
 
         if not feed_registry(self.bot.settings).path.exists():
-            return  # no feed was ever registered
+            return None  # no feed was ever registered
         try:
             report = await self.bot.worker.run(self.bot.service.refresh_feeds)
         except NewsbotError as exc:
@@ -125,6 +132,8 @@ class AdminCog(commands.Cog):
                 log.warning("feed refresh: %s: %s", problem.source, problem.message)
             if report.feeds:
                 log.info("feed refresh: %d new or corrected stories", report.changed)
+            return report
+        return None
 
 
 async def setup(bot: NewsDiscordBot) -> None:
