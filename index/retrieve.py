@@ -173,7 +173,8 @@ class Retriever:
         For measuring what fusion buys (benchmarks), not for answering.
         """
         _, dense, sparse = self._rankings(query, max(self.ws.settings.candidates, n * 3), Filters())
-        source_of = dict(zip(self.view().keyword.ids, self.view().keyword.sources, strict=True))
+        keyword = self.view().keyword
+        source_of = dict(zip(keyword.ids, keyword.sources, strict=True))
         rankings = {
             "dense": [c.source for c, _ in dense],
             "bm25": [source_of[h.chunk_id] for h in sparse],

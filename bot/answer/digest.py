@@ -20,8 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from bot.answer.citations import Claim, number_claims, shorten
-from bot.answer.model import Answer, Citation
-from bot.answer.timeline import day_label
+from bot.answer.model import Answer, Citation, day_label
 from index.errors import NewsbotError
 from index.fusion import jaccard
 from index.text import STOPWORDS, sentences, terms

@@ -8,6 +8,14 @@ from datetime import date
 DECLINE_TEXT = "I couldn't find that in the indexed articles."
 
 
+def day_label(day: date | None, dated_by: str) -> str:
+    """How a date reads: '2025-05-24', '2025-05-24 (file date)' (only the file's time, a
+    guess) or 'undated'."""
+    if day is None:
+        return "undated"
+    return f"{day.isoformat()} (file date)" if dated_by == "file" else day.isoformat()
+
+
 @dataclass(frozen=True)
 class Citation:
     """Source [n] of an answer: one article, with the passage the answer drew on."""
@@ -32,10 +40,8 @@ class Citation:
         return data
 
     def day(self) -> str:
-        """The date as shown to readers; a file's time is marked as a guess."""
-        if not self.date:
-            return ""
-        return self.date.isoformat() + (" (file date)" if self.dated_by == "file" else "")
+        """The date as shown to readers ('' when there is none)."""
+        return day_label(self.date, self.dated_by) if self.date else ""
 
     def meta(self) -> str:
         """'Reuters, AP · 2025-05-24': who ran it and when, for source lists."""

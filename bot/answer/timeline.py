@@ -20,7 +20,7 @@ from datetime import date
 
 from bot.answer.citations import Claim, number_claims
 from bot.answer.extractive import Scored, confidence, mentions, question_entities
-from bot.answer.model import Answer
+from bot.answer.model import Answer, day_label
 from index.fusion import jaccard
 from index.ingest.stories import find_date
 from index.text import numbers, terms
@@ -86,13 +86,6 @@ def timeline_topic(question: str) -> str | None:
     topic = _LEAD_PREP_RE.sub("", topic).strip(" ,;:")
     topic = _TRAIL_RE.sub("", topic)
     return topic if terms(topic) else None  # "and in order?" has no topic of its own
-
-
-def day_label(day: date | None, dated_by: str) -> str:
-    """How a bullet's date reads: '2025-05-24', '2025-05-24 (file date)' or 'undated'."""
-    if day is None:
-        return "undated"
-    return f"{day.isoformat()} (file date)" if dated_by == "file" else day.isoformat()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from bot.answer.extractive import score_sentences
-from bot.answer.timeline import build_timeline, day_label, timeline_topic
+from bot.answer.model import day_label
+from bot.answer.timeline import build_timeline, timeline_topic
 from index.types import Chunk, Hit
 
 TOPIC = "reassurance force"
