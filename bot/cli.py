@@ -367,7 +367,7 @@ def chat() -> None:
             prompt()
         _print_answer(answer, stream)
         out.print()
-        history.append(Turn(line, answer.text))
+        history.append(Turn(line, answer.text, answer.standalone))
 
 
 @app.command()
@@ -392,28 +392,30 @@ def evaluate(
     k: KOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Measure retrieval and answers on a question file (hit rate, MRR, keywords, declines)."""
-    from bot.evaluate import Report, load_cases, score_case
+    """Measure retrieval and answers on a question file: hit rate, MRR, keyword accuracy,
+    declines and cited sources, overall and per subset (single, multi, follow-up,
+    unanswerable), and a confusion of the declines."""
+    from bot.evaluate import load_cases, run_cases
 
     bot = _bot()
-    cases = load_cases(file)
-    top_k = k or bot.settings.top_k
-    report = Report(top_k)
-    for case in cases:
-        hits = bot.search(case.question, top_k)
-        report.results.append(score_case(case, hits, bot.ask(case.question, top_k)))
-    metrics = report.metrics()
+    report = run_cases(bot, load_cases(file), k or bot.settings.top_k)
+    metrics, subsets, confusion = report.metrics(), report.subsets(), report.confusion()
     if as_json:
         _print_json(
             {
                 "metrics": metrics,
+                "subsets": subsets,
+                "confusion": confusion,
                 "cases": [
                     {
                         "question": r.case.question,
+                        "kind": r.case.subset,
                         "unanswerable": r.case.unanswerable,
                         "rank": r.rank,
                         "answered": r.answered,
                         "keywords_ok": r.keywords_ok,
+                        "cited_ok": r.cited_ok,
+                        "standalone": r.standalone or None,
                         "answer": r.answer,
                     }
                     for r in report.results
@@ -423,6 +425,61 @@ def evaluate(
         return
     for name, value in metrics.items():
         out.print(f"{name:28} {value}")
+    names = list(subsets)
+    rows = ["keyword_accuracy", "false_decline_rate", "decline_rate_unanswerable", "cited_source_hit"]
+    out.print()
+    out.print(f"{'subset':28} " + " ".join(f"{n:>12}" for n in names))
+    out.print(f"{'questions':28} " + " ".join(f"{subsets[n]['questions']:>12}" for n in names))
+    for row in rows:
+        out.print(f"{row:28} " + " ".join(f"{subsets[n][row]:>12}" for n in names))
+    out.print()
+    out.print("declines      answered right  answered wrong  declined")
+    out.print(
+        f"answerable    {confusion['answerable_answered_right']:>14}  "
+        f"{confusion['answerable_answered_wrong']:>14}  {confusion['answerable_declined']:>8}"
+    )
+    out.print(
+        f"unanswerable  {'-':>14}  {confusion['unanswerable_answered']:>14}  "
+        f"{confusion['unanswerable_declined']:>8}"
+    )
+
+
+@app.command(name="fit")
+def fit_scorer(
+    train: Annotated[Path, typer.Argument(help="JSONL questions to fit the weights on.")],
+    dev: Annotated[Path, typer.Argument(help="JSONL questions to pick the threshold on.")],
+    precision: Annotated[
+        float, typer.Option(min=0.1, max=1.0, help="Precision the threshold must reach on dev.")
+    ] = 0.85,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the weights (default: shipped file).")
+    ] = None,
+    k: KOpt = None,
+) -> None:
+    """Refit the extractive answerer's scorer on the indexed corpus (needs the dev extra)."""
+    try:
+        from bot.fit import fit
+    except ImportError as exc:  # scikit-learn comes with `pip install '.[dev]'`
+        _fail(f"fitting needs scikit-learn ({exc}); install with pip install '.[dev]'")
+    from bot.answer.scorer import WEIGHTS_FILE
+    from bot.evaluate import load_cases
+
+    bot = _bot()
+    top_k = k or bot.settings.top_k
+    try:
+        scorer, points = fit(bot, load_cases(train), load_cases(dev), precision, top_k)
+    except ValueError as exc:
+        _fail(str(exc))
+    target = out_file or WEIGHTS_FILE
+    target.write_text(json.dumps(scorer.as_dict(), indent=1) + "\n", encoding="utf-8")
+    out.print("threshold  precision  recall  declined-unanswerable  false-declines")
+    for p in points:
+        mark = "  <- chosen" if p.threshold == scorer.threshold else ""
+        out.print(
+            f"{p.threshold:9.3f}  {p.precision:9.3f}  {p.recall:6.3f}  "
+            f"{p.decline_unanswerable:21.3f}  {p.false_declines:14.3f}{mark}"
+        )
+    out.print(f"wrote {escape(str(target))} (threshold {scorer.threshold})")
 
 
 @app.command()

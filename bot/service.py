@@ -5,6 +5,7 @@ The CLI and the Discord bot both talk to `NewsBot`; neither builds stores or mod
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -12,9 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.answer.condense import conversation_context
+from bot.answer.condense import conversation_context, rewrite
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.model import Answer, Turn
+from bot.answer.parts import question_parts
 from bot.answer.timeline import Timeline, timeline_topic
 from index.build import Indexer, Progress, UpdateReport
 from index.errors import NewsbotError
@@ -130,10 +132,10 @@ class NewsBot:
         k = k or self.settings.top_k
         generative = self.generative
         if generative is None:
-            context = conversation_context(history, question)
-            query = f"{question} {context}".strip()
-            hits = self.retriever.search(query, k, filters)
-            return self.extractive.answer(question, hits, context)
+            standalone = rewrite(history, question)
+            hits = self._retrieve(standalone.question, standalone.context, k, filters)
+            answer = self.extractive.answer(standalone.question, hits, standalone.context)
+            return replace(answer, question=question, standalone=standalone.question)
         standalone = generative.condense(history, question)
         query = f"{standalone.question} {standalone.context}".strip()
         hits = self.retriever.search(query, k, filters)
@@ -141,6 +143,20 @@ class NewsBot:
             standalone.question, hits, standalone.context, on_token, failed=standalone.error
         )
         return replace(answer, question=question)
+
+    def _retrieve(self, question: str, context: str, k: int, filters: Filters | None) -> list[Hit]:
+        """Passages for the question; a two-part or comparison question gets each part's
+        passages, interleaved, so both sides reach the answerer."""
+        parts = question_parts(question).questions
+        if len(parts) == 1:
+            return self.retriever.search(f"{question} {context}".strip(), k, filters)
+        ranked = [self.retriever.search(f"{p} {context}".strip(), k, filters) for p in parts]
+        merged: dict[str, Hit] = {}
+        for row in itertools.zip_longest(*ranked):
+            for hit in row:
+                if hit is not None and hit.chunk.chunk_id not in merged:
+                    merged[hit.chunk.chunk_id] = hit
+        return list(merged.values())
 
     def update(
         self,

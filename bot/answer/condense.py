@@ -1,19 +1,50 @@
-"""Follow-up questions without an LLM: decide when a question leans on earlier turns. Pure."""
+"""Follow-up questions without an LLM: rewrite an elliptical follow-up into a whole
+question before retrieval. Pure.
+
+"And what about Zelenskyy?" after "What did Hegseth say about where troops for Ukraine
+should come from?" is asked as "What did Zelenskyy say about where troops for Ukraine
+should come from?"; "and in 2024?" after "How many jobs did BT cut in 2003?" as "How many
+jobs did BT cut in 2024?". A declined or off-topic turn never becomes context: the
+follow-up leans on the last question that was answered.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from bot.answer.model import Turn
+from bot.answer.features import question_entities
+from bot.answer.model import DECLINE_TEXT, Turn
 from index.text import terms
 
 _FOLLOW_UP_RE = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|why|what else|and what|same for)\b"
-    r"|\b(they|them|their|it|its|he|she|his|her|that|those|these|this|there|the same|"
+    r"|\b(they|them|their|it|its|he|she|his|her|him|that|those|these|this|there|the same|"
     r"others?|else)\b",
     re.I,
 )
+# "And what about X?", "What about X?", "How about X?", "And X?", "Same for X?"
+_SLOT_RE = re.compile(
+    r"^\s*(?:and|but|ok|okay|so)?,?\s*(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$"
+    r"|^\s*(?:and|same for|also)\s+(?P<y>(?!what\b|how\b|who\b|when\b|where\b|why\b|which\b)"
+    r"[^?]{1,60}?)\s*\??\s*$",
+    re.I,
+)
+_TIME_RE = re.compile(
+    r"\b(?:in|during|for|since|by)\s+(?:(?:19|20)\d\d|last year|this year|next year|"
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december)(?:\s+(?:19|20)\d\d)?)\b|\b(?:19|20)\d\d\b",
+    re.I,
+)
+_PRONOUN_RE = re.compile(r"\b(he|she|they|it|him|her|them|his|its|their)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Standalone:
+    question: str  # what to retrieve and answer with
+    context: str = ""  # earlier words that still count, at half weight
+    rewritten: bool = False
 
 
 def is_follow_up(question: str) -> bool:
@@ -21,18 +52,72 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_UP_RE.search(question)) or len(terms(question)) <= 2
 
 
+def answered_turns(history: Sequence[Turn]) -> list[Turn]:
+    """Turns that were answered: a decline says nothing a follow-up can lean on."""
+    return [t for t in history if t.answer.strip() and not t.answer.startswith(DECLINE_TEXT)]
+
+
+def _subject(question: str) -> str | None:
+    """The name a question is about: its first name that is not the question word."""
+    names = question_entities(question)
+    return names[0] if names else None
+
+
+def _replace_subject(previous: str, new: str) -> str:
+    old = _subject(previous)
+    if old and old in previous:
+        # "Hegseth's" keeps its possessive; every mention of the old name is replaced.
+        return previous.replace(old, new)
+    body = previous.rstrip(" ?")
+    return f"{body} for {new}?"
+
+
+def rewrite(history: Sequence[Turn], question: str) -> Standalone:
+    """The question to retrieve with and answer, given the conversation so far."""
+    q = " ".join(question.split())
+    turns = answered_turns(history)
+    if not turns or not is_follow_up(q):
+        return Standalone(q)
+    last = turns[-1]
+    previous = last.standalone or last.question
+    m = _SLOT_RE.match(q)
+    if m:
+        slot = (m.group("x") or m.group("y") or "").strip(" ,")
+        if _TIME_RE.fullmatch(slot) or re.fullmatch(r"(?:in\s+)?(?:19|20)\d\d", slot):
+            year = re.search(r"(?:19|20)\d\d", slot)
+            if _TIME_RE.search(previous) and year:
+                new = _TIME_RE.sub(lambda t: re.sub(r"(?:19|20)\d\d", year.group(), t.group()) if re.search(r"(?:19|20)\d\d", t.group()) else f"in {year.group()}", previous, count=1)
+            else:
+                new = f"{previous.rstrip(' ?')} in {year.group() if year else slot}?"
+            return Standalone(new, rewritten=True)
+        if slot and slot[0].isupper() or question_entities(f"x {slot}"):
+            return Standalone(_replace_subject(previous, slot), rewritten=True)
+        # "what about the costs?": the new words lead, the old topic stays as context
+        return Standalone(f"{slot} {previous}".strip(), previous, rewritten=True)
+    if _PRONOUN_RE.search(q):
+        # "How old is he?": he is most likely the name the last answer gave, else the
+        # last question's subject
+        names = [n for n in question_entities("x " + last.answer.split("[")[0]) if n]
+        subject = _subject(previous)
+        who = names[0] if names and (not subject or subject not in names[0]) else subject
+        context = " ".join(x for x in (who, previous) if x)
+        return Standalone(q, context, rewritten=False)
+    return Standalone(q, previous)
+
+
 def conversation_context(history: Sequence[Turn], question: str, turns: int = 2) -> str:
     """Earlier questions that a follow-up refers to ('' for a fresh question).
 
-    Only questions are used, not answers: answers quote articles, and their words would pull
-    retrieval back to the passage already shown.
+    Only answered questions are used, not answers: answers quote articles, and their words
+    would pull retrieval back to the passage already shown.
     """
-    if not history or not is_follow_up(question):
+    answered = answered_turns(history)
+    if not answered or not is_follow_up(question):
         return ""
-    return " ".join(t.question for t in history[-turns:])
+    return " ".join(t.standalone or t.question for t in answered[-turns:])
 
 
 def standalone_query(history: Sequence[Turn], question: str) -> str:
-    """The query to retrieve with: the question plus the context it leans on."""
-    context = conversation_context(history, question)
-    return f"{question} {context}".strip()
+    """The query to retrieve with: the rewritten question plus the context it leans on."""
+    s = rewrite(history, question)
+    return f"{s.question} {s.context}".strip()

@@ -1,257 +1,128 @@
 """The offline answerer: picks the sentences that answer the question, each cited. Pure.
 
 No model writes anything, so nothing can be invented: every sentence of an answer is a
-sentence of a retrieved article. Scoring is lexical (IDF-weighted overlap with the
-question, phrase matches, the kind of answer the question asks for) plus the passage's
-retrieval scores. Below `min_relevance` it declines rather than guess.
+sentence of a retrieved article. Each candidate sentence is described by features
+(`bot.answer.features`) and given a probability of holding the answer by a model fitted on
+real news questions (`bot.answer.scorer`); below the fitted threshold it declines rather
+than guess. Two-part and comparison questions are answered part by part
+(`bot.answer.parts`).
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from bot.answer import qtype
 from bot.answer.citations import Claim, number_claims
+from bot.answer.features import (
+    Candidate,
+    candidates,
+    describe,
+    mentions,
+    question_entities,
+)
 from bot.answer.model import DECLINE_TEXT, Answer
+from bot.answer.parts import comparison_line, question_parts
+from bot.answer.scorer import Scorer, load_scorer
 from index.fusion import jaccard
-from index.store import sentvec
-from index.text import QUESTION_WORDS, normalize_number, numbers, sentences, terms, words
+from index.text import normalize_number, numbers
 from index.types import Chunk, Hit
 
-_NUMBER_Q = re.compile(
-    r"\b(how (many|much|big|large|long|far|often)|what (number|percentage|share|size|amount)|"
-    r"number of|figure|estimate[sd]?|percent)\b",
-    re.I,
-)
-_DATE_Q = re.compile(r"\b(when|what (date|day|year|month|time))\b", re.I)
-_WHO_Q = re.compile(r"\b(who|whom|whose|which (leader|official|minister|person|country))\b", re.I)
-_WHERE_Q = re.compile(r"\b(where|which (city|country|place|region))\b", re.I)
-_DATE_WORDS = re.compile(
-    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|week|"
-    r"january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"(19|20)\d\d)\b",
-    re.I,
-)
-_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-zà-ÿ’']+(?: [A-Z][a-zà-ÿ’']+)*")
-_QUOTED_RE = re.compile(r"(?:^|\s)['‘\"“]([^'’\"”]{2,60})['’\"”]")
-_MIN_WORDS = 6
-SEMANTIC_WEIGHT = 2.0
+__all__ = [
+    "ExtractiveAnswerer",
+    "Scored",
+    "answer_kind",
+    "confidence",
+    "disagreement",
+    "mentions",
+    "question_entities",
+    "score_sentences",
+]
+
+# A runner-up joins the best sentence only when it is this likely relative to the best.
+RUNNER_UP_RATIO = 0.6
+# A part of a two-part question is answered when it is this likely relative to the threshold.
+PART_RATIO = 0.5
 
 
 @dataclass(frozen=True)
 class Scored:
     text: str
     chunk: Chunk
-    score: float
+    score: float  # the fitted probability that this sentence answers the question
     coverage: float  # IDF-weighted share of the question's terms found in the sentence
     similarity: float  # cosine between the question and the sentence's vector
     terms: frozenset[str]
     numbers: frozenset[str]
+    echo: bool = False  # adds nothing to the question's own words
+    type_held: bool = True  # holds an answer of the kind asked for
 
 
 def answer_kind(question: str) -> str:
-    if _NUMBER_Q.search(question):
-        return "number"
-    if _DATE_Q.search(question):
-        return "date"
-    if _WHO_Q.search(question):
-        return "who"
-    if _WHERE_Q.search(question):
-        return "where"
-    return "other"
+    """The kind of answer asked for (see `bot.answer.qtype.TYPES`)."""
+    return qtype.answer_type(question)
 
 
-def _is_statement(sentence: str) -> bool:
-    """Headings and fragments are not answers."""
-    return len(sentence.split()) >= _MIN_WORDS and sentence.rstrip("\"”’')").endswith(
-        (".", "!", "?", "…")
+def _scored(c: Candidate, p: float) -> Scored:
+    return Scored(
+        c.text,
+        c.chunk,
+        float(p),
+        c.coverage,
+        c.similarity,
+        c.terms,
+        frozenset(numbers(c.text)),
+        echo=bool(c.values.get("echo")),
+        type_held=bool(c.values.get("type_held", 1.0)),
     )
 
 
-def _kind_bonus(kind: str, sentence: str, question: str) -> float:
-    if kind == "number":
-        asked = numbers(question)
-        return 0.15 if numbers(sentence) - asked else -0.1
-    if kind == "date":
-        return 0.15 if _DATE_WORDS.search(sentence) else -0.05
-    if kind in ("who", "where"):
-        q_words = set(words(question))
-        names = [n for n in _CAPITALISED.findall(sentence) if n.lower() not in q_words]
-        return 0.1 if names else -0.05
-    return 0.0
+@dataclass(frozen=True)
+class Ranking:
+    """The candidates of one question, likeliest first, and whether to answer at all."""
+
+    scored: list[Scored]
+    probability: float  # that the best sentence holds the answer (the decide model)
 
 
-def _phrase_bonus(q_words: list[str], s_words: str) -> float:
-    """Question bigrams found verbatim in the sentence ("reassurance force")."""
-    content = [w for w in q_words if w not in QUESTION_WORDS]
-    pairs = [f"{a} {b}" for a, b in itertools.pairwise(content)]
-    if not pairs:
-        return 0.0
-    return 0.1 * sum(p in s_words for p in pairs) / len(pairs)
-
-
-def _sentence_similarities(chunk: Chunk, qvec: np.ndarray | None, count: int) -> np.ndarray:
-    """Cosine of each sentence of the chunk to the question; zeros when vectors are absent."""
-    if qvec is not None and chunk.sentence_vectors:
-        vecs = sentvec.decode(chunk.sentence_vectors)
-        if len(vecs) == count:
-            return vecs @ qvec
-    return np.zeros(count, dtype=np.float32)
-
-
-def score_sentences(
-    question: str, hits: Sequence[Hit], context: str = "", qvec: np.ndarray | None = None
-) -> list[Scored]:
-    """Every statement in the hits, scored against the question (best first).
+def rank(
+    question: str,
+    hits: Sequence[Hit],
+    context: str = "",
+    qvec: np.ndarray | None = None,
+    scorer: Scorer | None = None,
+) -> Ranking:
+    """Every statement in the hits with its share of the rank model's probability.
 
     `context` is earlier conversation: its terms count at half weight, so a follow-up
     keeps its topic but its own words decide.
     """
-    q_terms = set(terms(question))
-    quoted = set(terms(" ".join(_QUOTED_RE.findall(question))))
-    c_terms = set(terms(context)) - q_terms
-    kind = answer_kind(question)
-    q_words = words(question)
-    candidates: list[tuple[str, Hit, set[str], float]] = []
-    seen: set[str] = set()
-    for hit in hits:
-        sents = sentences(hit.chunk.text)
-        sims = _sentence_similarities(hit.chunk, qvec, len(sents))
-        for sent, sim in zip(sents, sims, strict=True):
-            if _is_statement(sent) and sent not in seen:
-                seen.add(sent)
-                candidates.append((sent, hit, set(terms(sent)), float(sim)))
-    if not candidates or not (q_terms or c_terms):
-        return []
-    n = len(candidates)
-    df: dict[str, int] = {}
-    for _, _, s_terms, _ in candidates:
-        for t in s_terms & (q_terms | c_terms):
-            df[t] = df.get(t, 0) + 1
-
-    def weight(t: str) -> float:
-        boost = 2.0 if t in quoted else 1.0  # 'momentum' in quotes is what is asked about
-        return boost * math.log(1 + (n + 1) / (df.get(t, 0) + 0.5))
-
-    total = sum(weight(t) for t in q_terms) + 0.5 * sum(weight(t) for t in c_terms)
-    scored: list[Scored] = []
-    for sent, hit, s_terms, sim in candidates:
-        matched = sum(weight(t) for t in q_terms & s_terms) + 0.5 * sum(
-            weight(t) for t in c_terms & s_terms
-        )
-        coverage = matched / total if total else 0.0
-        novelty = 0.0 if s_terms - q_terms - c_terms else -0.3  # an echo of the question
-        score = (
-            coverage
-            + _phrase_bonus(q_words, " ".join(words(sent)))
-            + _kind_bonus(kind, sent, question)
-            + 0.15 * hit.score
-            + 0.2 * (hit.dense or 0.0)
-            + novelty
-            + SEMANTIC_WEIGHT * sim
-        )
-        scored.append(
-            Scored(
-                sent,
-                hit.chunk,
-                score,
-                coverage,
-                sim,
-                frozenset(s_terms),
-                frozenset(numbers(sent)),
-            )
-        )
-    scored.sort(key=lambda s: -s.score)
-    return scored
+    cands = describe(question, candidates(hits, qvec), context)
+    if not cands:
+        return Ranking([], 0.0)
+    model = scorer or load_scorer()
+    scores = model.scores(np.stack([c.vector() for c in cands]))
+    shares = model.shares(scores)
+    best = int(np.argmax(scores))
+    probability = model.answer_probability(cands[best].values, scores)
+    out = [_scored(c, p) for c, p in zip(cands, shares, strict=True)]
+    out.sort(key=lambda s: -s.score)
+    return Ranking(out, probability)
 
 
-def select(scored: Sequence[Scored], kind: str, max_sentences: int = 3) -> list[Scored]:
-    """The best sentence, plus close runners-up that add something (another source, or
-    another figure when sources disagree), in a sensible order."""
-    if not scored:
-        return []
-    best = scored[0]
-    chosen = [best]
-    for cand in scored[1:]:
-        if len(chosen) == max_sentences:
-            break
-        if any(jaccard(set(cand.terms), set(c.terms)) >= 0.5 for c in chosen):
-            continue
-        new_figures = kind == "number" and cand.numbers and cand.numbers - best.numbers
-        other_source = all(cand.chunk.article_id != c.chunk.article_id for c in chosen)
-        relevant = cand.coverage >= 0.6 * best.coverage or cand.similarity >= 0.9 * best.similarity
-        close = cand.score >= 0.8 * best.score and relevant
-        disagreeing = new_figures and other_source and cand.score >= 0.6 * best.score
-        if close or disagreeing:
-            chosen.append(cand)
-    return chosen
-
-
-_ENTITY_RE = re.compile(r"\b(?:[A-Z][\w’'-]*|[A-Z]{2,})(?:\s+(?:of\s+)?[A-Z][\w’'-]*)*")
-_DEMONYMS = {"french": "fran", "dutch": "neth", "polish": "pola", "american": "u.s", "us": "u.s"}
-_NUMBER_WORDS = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundreds?|"
-    r"thousands?|millions?|billions?|half|third|quarter)\b",
-    re.I,
-)
-
-
-def question_entities(question: str) -> list[str]:
-    """Names in the question (capitalised words after the first), e.g. ['NATO', 'Paris']."""
-    body = question.split(" ", 1)[1] if " " in question else ""
-    found = []
-    for match in _ENTITY_RE.finditer(body):
-        for part in match.group().split("-"):  # "UK-France-Ukraine"
-            name = re.sub(r"[’']s$", "", part.strip())
-            if name and not _DATE_WORDS.fullmatch(name) and name.lower() not in QUESTION_WORDS:
-                found.append(name)
-    return found
-
-
-def _name_keys(name: str) -> list[set[str]]:
-    """Loose keys per word of a name: 'Ukrainian' and 'Ukraine' share 'ukra'."""
-    keys = []
-    for word in name.split():
-        low = word.lower().strip("’'")
-        if low != "of":
-            keys.append({low[:4], _DEMONYMS.get(low, low[:4])})
-    return keys
-
-
-def mentions(name: str, text: str) -> bool:
-    """True when every word of `name` appears (loosely) among text's capitalised words."""
-    caps = {w.lower()[:4] for w in re.findall(r"[A-Z][\w.’'-]*", text)}
-    return all(alts & caps for alts in _name_keys(name))
-
-
-def fits_question(question: str, kind: str, chosen: Sequence[Scored], context: str) -> bool:
-    """Does the evidence have what the question asks for, about whom it asks?
-
-    A number for "how many" and a date for "when" in the lead sentence, at least one of
-    the question's names in the chosen sentences, most of them somewhere in the cited
-    passages. This is what turns
-    "Who is Russia's defence minister?" away from a sentence about Ukraine's.
-    """
-    lead = chosen[0].text
-    if kind == "number" and not (numbers(lead) - numbers(question) or _NUMBER_WORDS.search(lead)):
-        return False
-    if kind == "date" and not _DATE_WORDS.search(lead):
-        return False
-    text = " ".join(s.text for s in chosen)
-    names = question_entities(question)
-    if not names or context:
-        return True
-    passages = " ".join(
-        {s.chunk.chunk_id: f"{s.chunk.title} {s.chunk.text}" for s in chosen}.values()
-    )
-    if not any(mentions(n, text) for n in names):
-        return False
-    return sum(mentions(n, passages) for n in names) * 2 >= len(names)
+def score_sentences(
+    question: str,
+    hits: Sequence[Hit],
+    context: str = "",
+    qvec: np.ndarray | None = None,
+    scorer: Scorer | None = None,
+) -> list[Scored]:
+    """Every statement in the hits, likeliest answer first (see `rank`)."""
+    return rank(question, hits, context, qvec, scorer).scored
 
 
 def confidence(best: Scored) -> float:
@@ -259,8 +130,34 @@ def confidence(best: Scored) -> float:
     return max(0.0, min(1.0, (best.coverage + best.similarity) / 2))
 
 
+def select(scored: Sequence[Scored], kind: str, max_sentences: int = 3) -> list[Scored]:
+    """The best sentence first, then runners-up that add something: another source's
+    figure for the same thing, or a likely answer that is not a near-copy nor an echo."""
+    if not scored:
+        return []
+    best = scored[0]
+    chosen = [best]
+    floor = RUNNER_UP_RATIO * best.score
+    for cand in scored[1:]:
+        if len(chosen) == max_sentences:
+            break
+        if cand.echo or any(jaccard(set(cand.terms), set(c.terms)) >= 0.5 for c in chosen):
+            continue
+        other_source = all(cand.chunk.article_id != c.chunk.article_id for c in chosen)
+        new_figures = (
+            kind in qtype.NUMERIC_TYPES
+            and cand.type_held
+            and other_source
+            and cand.numbers - best.numbers
+            and cand.score >= 0.5 * floor
+        )
+        if cand.score >= floor or new_figures:
+            chosen.append(cand)
+    return chosen
+
+
 class ExtractiveAnswerer:
-    """Answers from retrieved passages only; declines when the evidence is weak."""
+    """Answers from retrieved passages only; declines when the evidence is unlikely."""
 
     mode = "extractive"
 
@@ -269,80 +166,168 @@ class ExtractiveAnswerer:
         embed_query: Callable[[str], np.ndarray] | None = None,
         min_relevance: float = 0.3,
         max_sentences: int = 3,
+        threshold: float | None = None,
+        scorer: Scorer | None = None,
     ) -> None:
         self.embed_query = embed_query
-        self.min_relevance = min_relevance
+        self.min_relevance = min_relevance  # for timelines and the LLM's "is anything relevant"
         self.max_sentences = max_sentences
+        self.scorer = scorer or load_scorer()
+        self.threshold = self.scorer.threshold if threshold is None else threshold
+
+    def ranking(self, question: str, hits: Sequence[Hit], context: str = "") -> Ranking:
+        qvec = self.embed_query(question) if self.embed_query and hits else None
+        return rank(question, hits, context, qvec, self.scorer)
 
     def evidence(self, question: str, hits: Sequence[Hit], context: str = "") -> list[Scored]:
-        qvec = self.embed_query(question) if self.embed_query and hits else None
-        return score_sentences(question, hits, context, qvec)
+        return self.ranking(question, hits, context).scored
+
+    def _decline(self, question: str, confidence: float | None = None) -> Answer:
+        return Answer(
+            question, DECLINE_TEXT, answered=False, mode=self.mode, confidence=confidence
+        )
 
     def answer(self, question: str, hits: Sequence[Hit], context: str = "") -> Answer:
-        scored = self.evidence(question, hits, context)
-        if not scored or confidence(scored[0]) < self.min_relevance:
-            return Answer(question, DECLINE_TEXT, answered=False, mode=self.mode)
+        parts = question_parts(question)
+        if len(parts.questions) > 1:
+            return self._answer_parts(question, parts.questions, parts.compare, hits, context)
+        ranking = self.ranking(question, hits, context)
+        if not ranking.scored or ranking.probability < self.threshold:
+            return self._decline(question, ranking.probability)
         kind = answer_kind(question)
-        chosen = select(scored, kind, self.max_sentences)
-        if not fits_question(question, kind, chosen, context):
-            return Answer(question, DECLINE_TEXT, answered=False, mode=self.mode)
+        chosen = select(ranking.scored, kind, self.max_sentences)
         claims = [Claim(s.text, (s.chunk,)) for s in chosen]
         text, citations = number_claims(claims, hits)
-        if kind == "number":
+        if kind in qtype.NUMERIC_TYPES:
             cited = {c.article_id: c.n for c in citations}
             text = " ".join([text, disagreement(question, chosen, cited)]).strip()
-        return Answer(question, text, answered=True, mode=self.mode, citations=citations)
+        return Answer(
+            question,
+            text,
+            answered=True,
+            mode=self.mode,
+            citations=citations,
+            confidence=ranking.probability,
+        )
+
+    def _answer_parts(
+        self,
+        question: str,
+        parts: Sequence[str],
+        compare: str,
+        hits: Sequence[Hit],
+        context: str,
+    ) -> Answer:
+        """The best sentence for each part, each from the articles about that part."""
+        chosen: list[Scored] = []
+        labels: list[str] = []
+        best = 0.0
+        for part in parts:
+            ranking = self.ranking(part, hits, context)
+            scored = [s for s in ranking.scored if s not in chosen]
+            names = question_entities(part)
+            about = [s for s in scored if not names or any(mentions(n, s.text) for n in names)]
+            pick = (about or scored)[:1]
+            if pick and ranking.probability >= PART_RATIO * self.threshold:
+                chosen.append(pick[0])
+                labels.append(names[-1] if names else part)
+                best = max(best, ranking.probability)
+        if not chosen or best < self.threshold:
+            return self._decline(question, best)
+        claims = [Claim(s.text, (s.chunk,)) for s in chosen]
+        text, citations = number_claims(claims, hits)
+        if compare and len(chosen) == len(parts):
+            line = comparison_line(compare, labels, [s.text for s in chosen])
+            text = f"{text} {line}".strip()
+        return Answer(
+            question, text, answered=True, mode=self.mode, citations=citations, confidence=best
+        )
 
 
-def disagreement(question: str, chosen: Sequence[Scored], cited: dict[str, int]) -> str:
-    """'The sources give different figures: [1] 30,000 to 40,000; [2] 100,000.' or ''.
+# ----------------------------------------------------------------- disagreeing figures
 
-    Readers of news need to see when outlets disagree, not one figure picked silently.
-    """
-    asked = numbers(question)
-    focus = _FOCUS_RE.search(question)
-    figures: dict[int, list[str]] = {}
-    for s in chosen:
-        found = [
-            f
-            for f in _figures(s.text, focus.group(1) if focus else None)
-            if normalize_number(f) not in asked
-        ]
-        n = cited.get(s.chunk.article_id)
-        if found and n is not None and n not in figures:
-            figures[n] = found
-    sets = {frozenset(map(normalize_number, f)) for f in figures.values()}
-    if len(figures) < 2 or len(sets) < 2:
-        return ""
-    sides = "; ".join(f"[{n}] {_join(found)}" for n, found in sorted(figures.items()))
-    return f"The sources give different figures: {sides}."
-
-
-_FIGURE_RE = re.compile(r"\d+(?:[.,]\d+)*(?:\s*(?:%|percent|per cent|million|billion))?")
+_FIGURE_RE = re.compile(
+    r"[£$€]?\d+(?:[.,]\d+)*(?:\s*(?:%|percent|per cent|m\b|bn\b|million|billion))?"
+)
 _MONTH_BEFORE_RE = re.compile(
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", re.I
 )
-
-
 _FOCUS_RE = re.compile(r"how (?:many|much) ([a-z]{3,})", re.I)
+_UNIT_RE = re.compile(
+    r"^(?:\s*(?:to|-|–|and|or)\s*[£$€]?\d[\d,.]*)?\s*(?:million|billion|m|bn|more|extra|new)?"
+    r"\s*(?:[a-z]+\s+)?([a-z]{3,})",
+    re.I,
+)
 
 
-def _figures(text: str, focus: str | None = None) -> list[str]:
-    """Figures in text, leaving out dates (years, days after a month) and compounds such as
-    "30-day"; when the question counts something ("how many troops"), only the figures of
-    that thing if the text has any ("100,000 to 150,000 troops")."""
-    out, counted = [], []
+def _unit(figure: str, after: str) -> str:
+    """What a figure counts: '%', '£', or the noun after it ('troops', 'jobs')."""
+    if figure.endswith(("%", "percent", "per cent")):
+        return "%"
+    if figure[:1] in "£$€":
+        return figure[0]
+    m = _UNIT_RE.match(after)
+    return m.group(1).lower()[:5] if m else ""
+
+
+def _figures(text: str) -> list[tuple[str, str]]:
+    """(figure, unit) pairs, leaving out dates (years, days after a month) and compounds
+    such as "30-day"."""
+    out = []
     for m in _FIGURE_RE.finditer(text):
         figure, after = m.group(), text[m.end() : m.end() + 40]
         if re.fullmatch(r"(?:19|20)\d\d", figure) or _MONTH_BEFORE_RE.search(text[: m.start()]):
             continue
         if re.match(r"-[A-Za-z]", after):
             continue
-        out.append(figure)
-        noun = r"(?:\s*(?:to|-|–|and|or)\s*\d[\d,.]*)?\s+(?:[a-z]+\s+)?"
-        if focus and re.match(noun + re.escape(focus[:5].lower()), after, re.I):
-            counted.append(figure)
-    return counted or out
+        out.append((figure, _unit(figure, after)))
+    return out
+
+
+def disagreement(question: str, chosen: Sequence[Scored], cited: dict[str, int]) -> str:
+    """'The sources give different figures: [1] 30,000 and 40,000; [2] 100,000.' or ''.
+
+    Only for figures of the same thing: the same unit or counted noun (the one the
+    question counts, when it names one), about the question's names. Two dated reports of
+    one thing read as an update instead ('rose from X (date) to Y (date)').
+    """
+    asked = numbers(question)
+    focus = _FOCUS_RE.search(question)
+    unit_wanted = focus.group(1).lower()[:5] if focus else None
+    names = question_entities(question)
+    figures: dict[int, list[str]] = {}
+    units: dict[int, set[str]] = {}
+    dates: dict[int, Scored] = {}
+    for s in chosen:
+        n = cited.get(s.chunk.article_id)
+        if n is None or n in figures:
+            continue
+        about = f"{s.chunk.title} {s.chunk.text}"
+        if names and not all(mentions(name, about) for name in names):
+            continue
+        pairs = [(f, u) for f, u in _figures(s.text) if normalize_number(f) not in asked]
+        if unit_wanted:
+            pairs = [(f, u) for f, u in pairs if u == unit_wanted]
+        if pairs:
+            figures[n] = [f for f, _ in pairs]
+            units[n] = {u for _, u in pairs}
+            dates[n] = s
+    if len(figures) < 2:
+        return ""
+    common = set.intersection(*units.values()) - {""}
+    if not common:
+        return ""
+    figures = {n: f for n, f in figures.items()}
+    sets = {frozenset(map(normalize_number, f)) for f in figures.values()}
+    if len(sets) < 2:
+        return ""
+    dated = {n: s.chunk.date for n, s in dates.items() if s.chunk.date and s.chunk.dated_by not in ("file", "")}
+    if len(dated) == len(figures) and len(set(dated.values())) == len(dated):
+        steps = sorted(figures, key=lambda n: dated[n])
+        story = " to ".join(f"{_join(figures[n])} ({dated[n].isoformat()}) [{n}]" for n in steps)
+        return f"The figure changed over time: from {story}."
+    sides = "; ".join(f"[{n}] {_join(found)}" for n, found in sorted(figures.items()))
+    return f"The sources give different figures: {sides}."
 
 
 def _join(found: list[str]) -> str:

@@ -58,6 +58,9 @@ class Answer:
     note: str | None = None  # e.g. why a fallback was used
     fallback: bool = False  # an LLM was asked but its answer was replaced (see `note`)
     verification: dict[str, int] | None = None  # citation checks of an LLM answer
+    standalone: str = ""  # the whole question answered, when a follow-up was rewritten
+    # The fitted probability that the extractive answer is right (declined below threshold).
+    confidence: float | None = None
 
     @property
     def as_of(self) -> Citation | None:
@@ -83,6 +86,8 @@ class Answer:
             "note": self.note,
             "fallback": self.fallback,
             "verification": self.verification,
+            "standalone": self.standalone or None,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
             "citations": [c.as_dict() for c in self.citations],
         }
 
@@ -93,3 +98,6 @@ class Turn:
 
     question: str
     answer: str
+    # The whole question that was answered, when a follow-up was rewritten ("What did
+    # Zelenskyy say…" for "And what about Zelenskyy?"), so the next follow-up builds on it.
+    standalone: str = ""

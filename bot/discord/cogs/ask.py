@@ -341,7 +341,7 @@ class AskCog(commands.Cog):
                 user_id=asked.author.id,
                 footer=self._footer(target),
             )
-            self.bot.conversations.add(key, Turn(question, answer.text))
+            self.bot.conversations.add(key, Turn(question, answer.text, answer.standalone))
 
     def _footer(self, target: object) -> str:
         if isinstance(target, discord.Thread):

@@ -1,0 +1,98 @@
+"""Two-part and comparison questions, split into one question per part. Pure.
+
+"Which rose more, Tesco's profits or Sainsbury's?" needs the best sentence about each
+firm, usually from two articles: retrieval and sentence choice run once per part, and
+the answer says which figure is larger when both parse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NAME = r"[A-Z][\w&'’.-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w&'’.-]*)*"
+_OR_RE = re.compile(
+    rf"^(?P<stem>.*?\b(?:which|who|whose|what|where|when)\b.*?)[,:]?\s+(?:the\s+)?"
+    rf"(?P<a>(?:{_NAME})(?:[’']s?)?(?:\s+[a-z][\w-]*){{0,3}})\s+or\s+(?:the\s+)?"
+    rf"(?P<b>(?:{_NAME})(?:[’']s?)?(?:\s+[a-z][\w-]*){{0,3}})\s*\??$"
+)
+_AND_RE = re.compile(rf"(?:\bbetween\s+)?(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})(?P<poss>[’']s)?")
+_VS_RE = re.compile(rf"(?P<a>{_NAME})\s+(?:vs\.?|versus|compared with|against)\s+(?P<b>{_NAME})")
+_EACH_RE = re.compile(r"\b(each|both|respectively|compare|compared|between|difference)\b", re.I)
+_EACH_WORDS_RE = re.compile(r"\s*\b(each|both|respectively)\b", re.I)
+_COMPARE_RE = re.compile(
+    r"\b(more|less|fewer|larger|bigger|higher|greater|smaller|lower|older|younger|earlier|"
+    r"later|cheaper|dearer|longer|shorter|faster|slower|most|least|first)\b",
+    re.I,
+)
+_LARGER = {"more", "larger", "bigger", "higher", "greater", "older", "later", "dearer", "longer", "most", "slower"}
+_SMALLER = {"less", "fewer", "smaller", "lower", "younger", "earlier", "cheaper", "shorter", "least", "first", "faster"}
+
+
+@dataclass(frozen=True)
+class Parts:
+    questions: tuple[str, ...]  # one question per part (the question itself when single)
+    compare: str = ""  # the comparative asked for ("more", "older"), "" when none
+
+
+def _head_noun(a: str, b: str) -> str:
+    """'Sainsbury's' after 'Tesco's profits' reads 'Sainsbury's profits'."""
+    tail = re.findall(r"(?:\s+[a-z][\w-]*)+$", a)
+    if tail and not re.search(r"\s[a-z]", b):
+        return b + tail[0]
+    return b
+
+
+def question_parts(question: str) -> Parts:
+    q = " ".join(question.split()).rstrip()
+    comp = _COMPARE_RE.search(q)
+    compare = comp.group(1).lower() if comp else ""
+    m = _OR_RE.match(q)
+    if m and comp:
+        stem = m.group("stem").rstrip(" ,:")
+        a, b = m.group("a"), _head_noun(m.group("a"), m.group("b"))
+        return Parts((f"{stem} {a}?", f"{stem} {b}?"), compare)
+    if _EACH_RE.search(q) or comp:
+        for pattern in (_AND_RE, _VS_RE):
+            m = pattern.search(q)
+            if m:
+                poss = m.groupdict().get("poss") or ""
+                parts = []
+                for name in (m.group("a"), m.group("b")):
+                    part = q[: m.start()] + name + poss + q[m.end() :]
+                    part = _EACH_WORDS_RE.sub("", re.sub(r"\bbetween\s+", "", part))
+                    parts.append(" ".join(part.split()))
+                return Parts(tuple(parts), compare if comp else "")
+    return Parts((q,))
+
+
+_VALUE_RE = re.compile(
+    r"([£$€]?)(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|per ?cent|bn|billion|m\b|million|k\b|thousand)?",
+    re.I,
+)
+_SCALE = {"bn": 1e9, "billion": 1e9, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3}
+
+
+def first_value(text: str) -> tuple[str, float] | None:
+    """The first figure of a sentence that is not a year: ('£1.2bn', 1.2e9)."""
+    for m in _VALUE_RE.finditer(text):
+        raw = m.group(2).replace(",", "")
+        if re.fullmatch(r"(?:19|20)\d\d", raw) and not m.group(1):
+            continue
+        scale = _SCALE.get((m.group(3) or "").lower(), 1.0)
+        return m.group().strip(), float(raw) * scale
+    return None
+
+
+def comparison_line(compare: str, labels: list[str], texts: list[str]) -> str:
+    """'Of the two, Tesco's figure is the larger: £1.2bn against £800m.' or ''."""
+    found = [first_value(t) for t in texts]
+    if len(found) != 2 or None in found or compare not in _LARGER | _SMALLER:
+        return ""
+    (fa, va), (fb, vb) = found  # type: ignore[misc]
+    if va == vb:
+        return f"Both give the same figure: {fa}."
+    win = 0 if (va > vb) == (compare in _LARGER) else 1
+    side = "larger" if compare in _LARGER else "smaller"
+    figs = (fa, fb) if win == 0 else (fb, fa)
+    return f"Of the two, {labels[win]}'s figure is the {side}: {figs[0]} against {figs[1]}."

@@ -1,0 +1,147 @@
+"""The fitted models that pick the answering sentence and decide whether to answer at all.
+
+Two small linear models, fitted on real questions over real news (`newsbot fit`, see
+`bot.fit`) and shipped as `scorer.json` beside this module:
+
+- **rank**: a conditional logit over the candidate sentences of one question (which of
+  these holds the answer?), so features are weighed against the other candidates of the
+  same question, not against sentences of other questions;
+- **decide**: a logistic regression over the best candidate and how clearly it won
+  (`DECISION_FEATURES`), giving the probability that the answer is right; the answerer
+  declines below `threshold`, picked on a held-out split for a stated precision.
+
+Pure apart from reading that file once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from bot.answer.features import FEATURES
+
+WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
+
+# Question-level evidence: how the best candidate won, and what it holds.
+DECISION_FEATURES = (
+    "top_share",  # the best candidate's share of the rank model's probability
+    "margin",  # its rank score minus the runner-up's
+    "best_score",  # its rank score
+    "coverage",
+    "similarity",
+    "passage_coverage",
+    "title_coverage",
+    "type_held",
+    "type_near",
+    "held_specific",
+    "specific_type",
+    "names_sentence",
+    "names_passage",
+    "missing_rare",
+    "dense",
+    "fused",
+)
+
+
+@dataclass(frozen=True)
+class Linear:
+    """Standardise, then dot with the weights."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float = 0.0
+
+    def __call__(self, matrix: np.ndarray) -> np.ndarray:
+        if matrix.size == 0:
+            return np.zeros(0)
+        return ((matrix - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "features": list(self.names),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object], names: Sequence[str]) -> Linear:
+        """Weights by feature name, so a feature added later reads as weight 0 until refit."""
+        stored = list(data["features"])  # type: ignore[call-overload]
+        by_name = {
+            key: dict(zip(stored, data[key], strict=True))  # type: ignore[call-overload]
+            for key in ("mean", "scale", "coef")
+        }
+        return cls(
+            tuple(names),
+            np.array([by_name["mean"].get(f, 0.0) for f in names]),
+            np.array([by_name["scale"].get(f, 1.0) or 1.0 for f in names]),
+            np.array([by_name["coef"].get(f, 0.0) for f in names]),
+            float(data.get("intercept", 0.0)),  # type: ignore[arg-type]
+        )
+
+
+def decision_row(best: dict[str, float], scores: np.ndarray) -> np.ndarray:
+    """DECISION_FEATURES of a question whose candidates got rank `scores` (best first
+    or not) and whose best candidate has features `best`."""
+    order = np.sort(scores)[::-1]
+    shares = np.exp(order - order[0])
+    extra = {
+        "top_share": float(1.0 / shares.sum()),
+        "margin": float(order[0] - order[1]) if len(order) > 1 else 5.0,
+        "best_score": float(order[0]),
+    }
+    return np.array([extra[f] if f in extra else best[f] for f in DECISION_FEATURES])
+
+
+@dataclass(frozen=True)
+class Scorer:
+    rank: Linear
+    decide: Linear
+    threshold: float  # answer only when the decision probability clears this
+    info: dict[str, object] = field(default_factory=dict)
+
+    def scores(self, matrix: np.ndarray) -> np.ndarray:
+        """Rank score of each candidate of one question (higher is likelier)."""
+        return self.rank(matrix)
+
+    def shares(self, scores: np.ndarray) -> np.ndarray:
+        """The rank model's probability that each candidate is the one (sums to 1)."""
+        if scores.size == 0:
+            return scores
+        e = np.exp(scores - scores.max())
+        return e / e.sum()
+
+    def answer_probability(self, best: dict[str, float], scores: np.ndarray) -> float:
+        z = self.decide(decision_row(best, scores)[None, :])[0]
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rank": self.rank.as_dict(),
+            "decide": self.decide.as_dict(),
+            "threshold": self.threshold,
+            "info": self.info,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Scorer:
+        return cls(
+            Linear.from_dict(data["rank"], FEATURES),  # type: ignore[arg-type]
+            Linear.from_dict(data["decide"], DECISION_FEATURES),  # type: ignore[arg-type]
+            float(data["threshold"]),  # type: ignore[arg-type]
+            dict(data.get("info", {})),  # type: ignore[call-overload]
+        )
+
+
+@lru_cache(maxsize=4)
+def load_scorer(path: Path = WEIGHTS_FILE) -> Scorer:
+    return Scorer.from_dict(json.loads(path.read_text(encoding="utf-8")))

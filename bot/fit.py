@@ -1,0 +1,219 @@
+"""`newsbot fit`: refit the answer scorer and pick its decline threshold.
+
+- **rank** model: a conditional logit (softmax over one question's candidate sentences;
+  scipy's L-BFGS minimises its L2-penalised log loss). A sentence is right when it comes
+  from an expected article and holds every keyword.
+- **decide** model: scikit-learn's logistic regression over `DECISION_FEATURES`, labelled
+  by whether the rank model's best sentence is right (never, for unanswerable questions).
+  Its training rows use rank scores from models fitted without that question (5 folds),
+  so it learns how sure the rank model is on questions it has not seen.
+- **threshold**: on the dev questions, answering as a user would (full answers, two-part
+  questions, follow-ups), the lowest decision probability at which the answers given
+  reach the asked precision (right answers among all answers given, unanswerable
+  questions included).
+
+Only `fit` needs scipy and scikit-learn (the `dev` extra): answering reads the weights
+from `bot/answer/scorer.json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from bot.answer.condense import rewrite
+from bot.answer.extractive import ExtractiveAnswerer
+from bot.answer.features import FEATURES, candidates, describe
+from bot.answer.model import Turn
+from bot.answer.scorer import DECISION_FEATURES, Linear, Scorer, decision_row
+from bot.evaluate import Case, keyword_found, run_case, same_file
+from bot.service import NewsBot
+
+FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Group:
+    """One training question: its candidates' features and which of them are right."""
+
+    x: np.ndarray
+    y: np.ndarray
+    values: list[dict[str, float]]
+    answerable: bool
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    threshold: float
+    precision: float  # right answers / answers given
+    recall: float  # right answers / answerable questions
+    decline_unanswerable: float
+    false_declines: float
+
+
+def training_groups(bot: NewsBot, cases: Sequence[Case], k: int) -> list[Group]:
+    """Candidates of every single, follow-up and unanswerable case (two-part questions are
+    answered part by part, which these questions' labels do not describe)."""
+    groups = []
+    embed = bot.ws.embedder.embed_one
+    for case in cases:
+        if case.subset == "multi":
+            continue
+        s = rewrite([Turn(q, "(answered)") for q in case.history], case.question)
+        hits = bot.retriever.search(f"{s.question} {s.context}".strip(), k)
+        cands = describe(s.question, candidates(hits, embed(s.question)), s.context)
+        if not cands:
+            continue
+        y = np.array(
+            [
+                not case.unanswerable
+                and any(same_file(c.chunk.source, src) for src in case.sources)
+                and all(keyword_found(kw, c.text) for kw in case.keywords)
+                for c in cands
+            ],
+            dtype=float,
+        )
+        groups.append(
+            Group(np.stack([c.vector() for c in cands]), y, [c.values for c in cands], not case.unanswerable)
+        )
+    return groups
+
+
+def fit_rank(groups: Sequence[Group], l2: float = 1.0) -> Linear:
+    """Conditional logit: maximise the share of each question's probability on its right
+    sentences."""
+    from scipy.optimize import minimize
+
+    usable = [g for g in groups if g.y.any()]
+    allx = np.vstack([g.x for g in groups])
+    mean, scale = allx.mean(axis=0), allx.std(axis=0)
+    scale = np.where(scale == 0, 1.0, scale)
+    xs = [(g.x - mean) / scale for g in usable]
+    ys = [g.y.astype(bool) for g in usable]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = l2 * w @ w, 2 * l2 * w
+        for x, y in zip(xs, ys, strict=True):
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            zy = z[y]
+            q = np.exp(zy - zy.max())
+            q /= q.sum()
+            total -= np.log(np.exp(zy - z.max()).sum() / np.exp(z - z.max()).sum())
+            grad -= q @ x[y] - p @ x
+        return float(total), grad
+
+    w = minimize(loss, np.zeros(len(FEATURES)), jac=True, method="L-BFGS-B").x
+    return Linear(FEATURES, mean, scale, w)
+
+
+def decision_data(groups: Sequence[Group], l2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Decision rows for each question, scored by a rank model that did not see it."""
+    rows, labels = [], []
+    folds = [list(range(i, len(groups), FOLDS)) for i in range(FOLDS)]
+    for fold in folds:
+        held = set(fold)
+        model = fit_rank([g for i, g in enumerate(groups) if i not in held], l2)
+        for i in fold:
+            g = groups[i]
+            scores = model(g.x)
+            best = int(np.argmax(scores))
+            rows.append(decision_row(g.values[best], scores))
+            labels.append(float(g.answerable and g.y[best] > 0))
+    return np.array(rows), np.array(labels)
+
+
+def fit_decide(rows: np.ndarray, labels: np.ndarray, c: float = 0.5) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(rows)
+    model = LogisticRegression(C=c, max_iter=2000).fit(scaler.transform(rows), labels)
+    scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
+    return Linear(
+        DECISION_FEATURES, scaler.mean_, scale, model.coef_[0], float(model.intercept_[0])
+    )
+
+
+def dev_outcomes(
+    bot: NewsBot, scorer: Scorer, cases: Sequence[Case], k: int
+) -> list[tuple[float, bool, bool]]:
+    """(decision probability, answer right, answerable) per dev case, asked as a user would
+    with the threshold at 0 so that every case shows what it would say."""
+    answerer = ExtractiveAnswerer(bot.ws.embedder.embed_one, threshold=0.0, scorer=scorer)
+    saved = bot.__dict__.get("extractive")
+    bot.__dict__["extractive"] = answerer
+    try:
+        out = []
+        for case in cases:
+            result = run_case(bot, case, k)
+            out.append((result.confidence or 0.0, result.keywords_ok, not case.unanswerable))
+        return out
+    finally:
+        bot.__dict__.pop("extractive", None)
+        if saved is not None:
+            bot.__dict__["extractive"] = saved
+
+
+def curve(outcomes: Sequence[tuple[float, bool, bool]], steps: int = 40) -> list[CurvePoint]:
+    """Precision and recall of answering at each threshold (pure)."""
+    answerable = sum(1 for _, _, a in outcomes if a) or 1
+    unanswerable = sum(1 for _, _, a in outcomes if not a) or 1
+    points = []
+    for t in np.linspace(0.0, 0.975, steps):
+        given = [(ok, a) for p, ok, a in outcomes if p >= t]
+        right = sum(1 for ok, a in given if a and ok)
+        points.append(
+            CurvePoint(
+                round(float(t), 3),
+                round(right / len(given), 4) if given else 1.0,
+                round(right / answerable, 4),
+                round(sum(1 for p, _, a in outcomes if not a and p < t) / unanswerable, 4),
+                round(sum(1 for p, _, a in outcomes if a and p < t) / answerable, 4),
+            )
+        )
+    return points
+
+
+def pick_threshold(points: Sequence[CurvePoint], precision: float) -> CurvePoint:
+    """The lowest threshold whose precision reaches the target (the most answers at that
+    precision); the most precise point when none does."""
+    for p in points:
+        if p.precision >= precision and p.recall > 0:
+            return p
+    return max(points, key=lambda p: (p.precision, p.recall))
+
+
+def fit(
+    bot: NewsBot,
+    train: Sequence[Case],
+    dev: Sequence[Case],
+    precision: float,
+    k: int,
+    l2: float = 1.0,
+) -> tuple[Scorer, list[CurvePoint]]:
+    groups = training_groups(bot, train, k)
+    if not any(g.y.any() for g in groups):
+        raise ValueError("no right sentence among the candidates: is the right corpus indexed?")
+    rank = fit_rank(groups, l2)
+    decide = fit_decide(*decision_data(groups, l2))
+    scorer = Scorer(rank, decide, 0.5)
+    points = curve(dev_outcomes(bot, scorer, dev, k))
+    chosen = pick_threshold(points, precision)
+    info = {
+        "fitted": dt.date.today().isoformat(),
+        "train_questions": len(train),
+        "train_groups": len(groups),
+        "train_sentences": int(sum(len(g.y) for g in groups)),
+        "train_positive": int(sum(g.y.sum() for g in groups)),
+        "dev_questions": len(dev),
+        "target_precision": precision,
+        "dev_at_threshold": chosen.__dict__,
+        "l2": l2,
+        "k": k,
+    }
+    return replace(scorer, threshold=chosen.threshold, info=info), points
