@@ -446,11 +446,20 @@ def evaluate(
 
 @app.command(name="fit")
 def fit_scorer(
-    train: Annotated[Path, typer.Argument(help="JSONL questions to fit the weights on.")],
-    dev: Annotated[Path, typer.Argument(help="JSONL questions to pick the threshold on.")],
+    train: Annotated[list[Path], typer.Argument(help="JSONL question files to fit the weights on.")],
+    dev: Annotated[Path, typer.Option("--dev", help="JSONL questions to pick the threshold on.")],
     precision: Annotated[
-        float, typer.Option(min=0.1, max=1.0, help="Precision the threshold must reach on dev.")
-    ] = 0.85,
+        float | None,
+        typer.Option(
+            min=0.1, max=1.0, help="Pick the threshold for this precision on dev instead."
+        ),
+    ] = None,
+    max_false_declines: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Share of answerable dev questions the threshold may decline."
+        ),
+    ] = 0.05,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Where to write the weights (default: shipped file).")
     ] = None,
@@ -467,7 +476,10 @@ def fit_scorer(
     bot = _bot()
     top_k = k or bot.settings.top_k
     try:
-        scorer, points = fit(bot, load_cases(train), load_cases(dev), precision, top_k)
+        cases = [case for path in train for case in load_cases(path)]
+        scorer, points = fit(
+            bot, cases, load_cases(dev), precision, top_k, max_false_declines=max_false_declines
+        )
     except ValueError as exc:
         _fail(str(exc))
     target = out_file or WEIGHTS_FILE

@@ -28,7 +28,7 @@ from bot.answer.condense import rewrite
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.features import FEATURES, candidates, describe
 from bot.answer.model import Turn
-from bot.answer.scorer import DECISION_FEATURES, Linear, Scorer, decision_row
+from bot.answer.scorer import DECISION_FEATURES, TOP_N, Linear, Scorer, decision_row
 from bot.evaluate import Case, keyword_found, run_case, same_file
 from bot.service import NewsBot
 
@@ -121,9 +121,9 @@ def decision_data(groups: Sequence[Group], l2: float) -> tuple[np.ndarray, np.nd
         for i in fold:
             g = groups[i]
             scores = model(g.x)
-            best = int(np.argmax(scores))
-            rows.append(decision_row(g.values[best], scores))
-            labels.append(float(g.answerable and g.y[best] > 0))
+            top = np.argsort(-scores)[:TOP_N]
+            rows.append(decision_row(g.values, scores))
+            labels.append(float(g.answerable and g.y[top].any()))
     return np.array(rows), np.array(labels)
 
 
@@ -179,22 +179,30 @@ def curve(outcomes: Sequence[tuple[float, bool, bool]], steps: int = 40) -> list
     return points
 
 
-def pick_threshold(points: Sequence[CurvePoint], precision: float) -> CurvePoint:
-    """The lowest threshold whose precision reaches the target (the most answers at that
-    precision); the most precise point when none does."""
-    for p in points:
-        if p.precision >= precision and p.recall > 0:
-            return p
-    return max(points, key=lambda p: (p.precision, p.recall))
+def pick_threshold(
+    points: Sequence[CurvePoint], precision: float | None, max_false_declines: float
+) -> CurvePoint:
+    """With a precision asked for: the lowest threshold whose precision reaches it (the
+    most answers at that precision). Otherwise: the highest threshold whose false declines
+    stay within budget (the most unanswerable questions declined without turning answerable
+    ones away). Falls back to the most precise point, or the lowest threshold."""
+    if precision is not None:
+        for p in points:
+            if p.precision >= precision and p.recall > 0:
+                return p
+        return max(points, key=lambda p: (p.precision, p.recall))
+    within = [p for p in points if p.false_declines <= max_false_declines]
+    return max(within, key=lambda p: p.threshold) if within else points[0]
 
 
 def fit(
     bot: NewsBot,
     train: Sequence[Case],
     dev: Sequence[Case],
-    precision: float,
+    precision: float | None,
     k: int,
     l2: float = 1.0,
+    max_false_declines: float = 0.05,
 ) -> tuple[Scorer, list[CurvePoint]]:
     groups = training_groups(bot, train, k)
     if not any(g.y.any() for g in groups):
@@ -203,7 +211,7 @@ def fit(
     decide = fit_decide(*decision_data(groups, l2))
     scorer = Scorer(rank, decide, 0.5)
     points = curve(dev_outcomes(bot, scorer, dev, k))
-    chosen = pick_threshold(points, precision)
+    chosen = pick_threshold(points, precision, max_false_declines)
     info = {
         "fitted": dt.date.today().isoformat(),
         "train_questions": len(train),
@@ -212,8 +220,10 @@ def fit(
         "train_positive": int(sum(g.y.sum() for g in groups)),
         "dev_questions": len(dev),
         "target_precision": precision,
+        "max_false_declines": None if precision is not None else max_false_declines,
         "dev_at_threshold": chosen.__dict__,
         "l2": l2,
         "k": k,
+        "dev_curve": [p.__dict__ for p in points],
     }
     return replace(scorer, threshold=chosen.threshold, info=info), points

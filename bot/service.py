@@ -61,7 +61,11 @@ class NewsBot:
 
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.ws.embedder.embed_one, self.settings.min_relevance)
+        return ExtractiveAnswerer(
+            self.ws.embedder.embed_one,
+            self.settings.min_relevance,
+            threshold=self.settings.answer_threshold,
+        )
 
     @cached_property
     def generative(self) -> GenerativeAnswerer | None:
@@ -135,7 +139,8 @@ class NewsBot:
             standalone = rewrite(history, question)
             hits = self._retrieve(standalone.question, standalone.context, k, filters)
             answer = self.extractive.answer(standalone.question, hits, standalone.context)
-            return replace(answer, question=question, standalone=standalone.question)
+            asked = standalone.question if standalone.rewritten else ""
+            return replace(answer, question=question, standalone=asked)
         standalone = generative.condense(history, question)
         query = f"{standalone.question} {standalone.context}".strip()
         hits = self.retriever.search(query, k, filters)

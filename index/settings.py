@@ -108,13 +108,21 @@ class Settings(BaseSettings):
         description="Weight of the meaning (dense) ranking against BM25's 1.0 in fusion "
         "(0.7 measured best on the eval set).",
     )
+    answer_threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Probability an extractive answer must reach, else the bot declines. "
+        "Unset: the threshold fitted with the weights (bot/answer/scorer.json). Higher "
+        "declines more and answers more precisely; lower answers more.",
+    )
     min_relevance: float = Field(
         0.33,
         ge=0.0,
         le=1.0,
         description=(
-            "Evidence threshold for the extractive answerer: below it the bot declines "
-            "rather than guess. Calibrated on tests/eval/sample_eval.jsonl."
+            "Relevance floor for timelines and for asking the LLM at all: below it "
+            "nothing retrieved counts as being about the question."
         ),
     )
 

@@ -37,6 +37,10 @@ _TIME_RE = re.compile(
     r"december)(?:\s+(?:19|20)\d\d)?)\b|\b(?:19|20)\d\d\b",
     re.I,
 )
+_NOT_NAMES = frozenset(
+    "it he she they we i the a an this that these those his her their its there but and "
+    "mr mrs ms".split()
+)
 _PRONOUN_RE = re.compile(r"\b(he|she|they|it|him|her|them|his|its|their)\b", re.I)
 
 
@@ -97,7 +101,8 @@ def rewrite(history: Sequence[Turn], question: str) -> Standalone:
     if _PRONOUN_RE.search(q):
         # "How old is he?": he is most likely the name the last answer gave, else the
         # last question's subject
-        names = [n for n in question_entities("x " + last.answer.split("[")[0]) if n]
+        said = last.answer.split("[")[0]
+        names = [n for n in question_entities("x " + said) if n.lower() not in _NOT_NAMES]
         subject = _subject(previous)
         who = names[0] if names and (not subject or subject not in names[0]) else subject
         context = " ".join(x for x in (who, previous) if x)

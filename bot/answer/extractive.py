@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 # A runner-up joins the best sentence only when it is this likely relative to the best.
-RUNNER_UP_RATIO = 0.6
+RUNNER_UP_RATIO = 0.0
 # A part of a two-part question is answered when it is this likely relative to the threshold.
 PART_RATIO = 0.5
 
@@ -107,8 +107,7 @@ def rank(
     model = scorer or load_scorer()
     scores = model.scores(np.stack([c.vector() for c in cands]))
     shares = model.shares(scores)
-    best = int(np.argmax(scores))
-    probability = model.answer_probability(cands[best].values, scores)
+    probability = model.answer_probability([c.values for c in cands], scores)
     out = [_scored(c, p) for c, p in zip(cands, shares, strict=True)]
     out.sort(key=lambda s: -s.score)
     return Ranking(out, probability)
@@ -224,9 +223,15 @@ class ExtractiveAnswerer:
         best = 0.0
         for part in parts:
             ranking = self.ranking(part, hits, context)
-            scored = [s for s in ranking.scored if s not in chosen]
+            taken = {c.text for c in chosen}
+            scored = [s for s in ranking.scored if s.text not in taken]
             names = question_entities(part)
-            about = [s for s in scored if not names or any(mentions(n, s.text) for n in names)]
+            # the part's passages: those about its names (a sentence may say "he")
+            about = [
+                s
+                for s in scored
+                if not names or all(mentions(n, f"{s.chunk.title} {s.chunk.text}") for n in names)
+            ]
             pick = (about or scored)[:1]
             if pick and ranking.probability >= PART_RATIO * self.threshold:
                 chosen.append(pick[0])
@@ -237,7 +242,8 @@ class ExtractiveAnswerer:
         claims = [Claim(s.text, (s.chunk,)) for s in chosen]
         text, citations = number_claims(claims, hits)
         if compare and len(chosen) == len(parts):
-            line = comparison_line(compare, labels, [s.text for s in chosen])
+            kind = answer_kind(parts[0])
+            line = comparison_line(compare, labels, [s.text for s in chosen], kind)
             text = f"{text} {line}".strip()
         return Answer(
             question, text, answered=True, mode=self.mode, citations=citations, confidence=best

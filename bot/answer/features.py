@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +51,10 @@ FEATURES = (
     "coverage_rank",  # 1 / the sentence's rank by coverage among the candidates
     "similarity_rank",  # 1 / the sentence's rank by similarity among the candidates
     "held_specific",  # type_held for questions asking a specific type (an interaction)
+    "focus_near",  # weighted share of the question's non-name terms near an answer value
+    "hedged",  # expected, plans to, undisclosed, no details: the detail may not be given
+    "tense_clash",  # a past question ("did it sell for") against a future or modal sentence
+    "year_clash",  # the question names a year, the sentence names only other years
 )
 
 _STAND_IN_RE = re.compile(
@@ -202,6 +206,10 @@ def describe(question: str, cands: list[Candidate], context: str = "") -> list[C
     by_cov = {id(c): i for i, c in enumerate(sorted(cands, key=lambda c: -c.coverage), 1)}
     by_sim = {id(c): i for i, c in enumerate(sorted(cands, key=lambda c: -c.similarity), 1)}
     q_low = question.lower()
+    name_terms = set(terms(" ".join(names)))
+    past = bool(_PAST_Q_RE.search(question))
+    years = set(_YEAR_RE.findall(question))
+    focus = (q_terms - name_terms) or q_terms
     for c in cands:
         p_terms, t_terms, p_text = passages[c.chunk.chunk_id]
         held = qtype.holds(kind, c.text, question)
@@ -243,13 +251,47 @@ def describe(question: str, cands: list[Candidate], context: str = "") -> list[C
             "coverage_rank": 1.0 / by_cov[id(c)],
             "similarity_rank": 1.0 / by_sim[id(c)],
             "held_specific": float(held and specific),
+            "focus_near": _focus_near(kind, c.text, focus, weight) if held else 0.0,
+            "hedged": float(bool(_HEDGE_RE.search(c.text))),
+            "tense_clash": float(past and bool(_MODAL_RE.search(c.text))),
+            "year_clash": float(bool(years and (found := set(_YEAR_RE.findall(c.text))) and not found & years)),
         }
     return cands
 
 
+_HEDGE_RE = re.compile(
+    r"\b(expected to|is to|are to|plans? to|planning to|hopes? to|could|may|might|would|"
+    r"undisclosed|not disclosed|did not (say|disclose|reveal)|declined to|no details|few details|"
+    r"not yet|yet to|unknown|unclear|not known|speculation|rumou?red|reportedly|estimated)\b",
+    re.I,
+)
+_MODAL_RE = re.compile(r"\b(will|expected to|is to|are to|plans? to|could|may|might|would|set to)\b", re.I)
+_PAST_Q_RE = re.compile(r"^\W*(?:\w+\s+){0,4}?(did|was|were|had)\b", re.I)
+_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 _MID_NAME_RE = re.compile(r"(?<=[a-z,;:] )[A-Z][^\W\d_]+(?:[’'-][^\W\d_]+)?")
 _TOKEN_RE = re.compile(r"\S+")
 NEAR_WORDS = 8
+
+
+def _focus_near(
+    kind: str, sentence: str, focus: set[str], weight: Callable[[str], float]
+) -> float:
+    """The best share (by weight) of the question's focus terms found within NEAR_WORDS
+    words of one value of the asked kind: "pay" next to "$339m" answers "how much did
+    they pay", "$2.5m" next to "sued" does not."""
+    total = sum(weight(t) for t in focus)
+    if not total:
+        return 0.0
+    tokens = list(_TOKEN_RE.finditer(sentence))
+    stems = [set(terms(m.group())) & focus for m in tokens]
+    if kind == "other":
+        return sum(weight(t) for t in set().union(*stems)) / total if stems else 0.0
+    best = 0.0
+    for value in qtype.spans(kind, sentence):
+        at = sum(1 for m in tokens if m.start() <= value) - 1
+        window = set().union(*stems[max(0, at - NEAR_WORDS) : at + NEAR_WORDS + 1])
+        best = max(best, sum(weight(t) for t in window) / total)
+    return best
 
 
 def _near(kind: str, sentence: str, q_terms: set[str]) -> bool:

@@ -10,11 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NAME = r"[A-Z][\w&'’.-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w&'’.-]*)*"
-_OR_RE = re.compile(
-    rf"^(?P<stem>.*?\b(?:which|who|whose|what|where|when)\b.*?)[,:]?\s+(?:the\s+)?"
-    rf"(?P<a>(?:{_NAME})(?:[’']s?)?(?:\s+[a-z][\w-]*){{0,3}})\s+or\s+(?:the\s+)?"
-    rf"(?P<b>(?:{_NAME})(?:[’']s?)?(?:\s+[a-z][\w-]*){{0,3}})\s*\??$"
+from bot.answer import qtype
+
+_NAME = r"[A-Z][\w&'’.-]*(?:\s+(?:of\s+|the\s+|de\s+|van\s+)?[A-Z][\w&'’.-]*)*"
+# "Which rose more, Tesco's profits or Sainsbury's?": options after a comma or colon
+_OR_RE = re.compile(r"^(?P<stem>[^,:]+?)\s*[,:]\s*(?:the\s+)?(?P<a>[^,:]+?),?\s+or\s+(?:the\s+)?(?P<b>[^,:?]+?)\s*\??$")
+# "How many X did A get, and how many Y did B win?": two questions in one
+_TWO_RE = re.compile(
+    r"^(?P<a>.+?),?\s+and\s+(?P<b>(?:how|what|who|when|where|which|why|did|does|is|was)\b.+)$",
+    re.I,
 )
 _AND_RE = re.compile(rf"(?:\bbetween\s+)?(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})(?P<poss>[’']s)?")
 _VS_RE = re.compile(rf"(?P<a>{_NAME})\s+(?:vs\.?|versus|compared with|against)\s+(?P<b>{_NAME})")
@@ -48,10 +52,19 @@ def question_parts(question: str) -> Parts:
     comp = _COMPARE_RE.search(q)
     compare = comp.group(1).lower() if comp else ""
     m = _OR_RE.match(q)
-    if m and comp:
+    if m and comp and comp.start() < m.end("stem"):
         stem = m.group("stem").rstrip(" ,:")
         a, b = m.group("a"), _head_noun(m.group("a"), m.group("b"))
-        return Parts((f"{stem} {a}?", f"{stem} {b}?"), compare)
+        return Parts((f"{stem}, {a}?", f"{stem}, {b}?"), compare)
+    m = _TWO_RE.match(q.rstrip("?"))
+    if m and len(m.group("a").split()) >= 3:
+        first = m.group("a").rstrip(" ,") + "?"
+        second = m.group("b").rstrip(" ,") + "?"
+        # "..., and how many did he win?": the second part keeps the first part's names
+        names = re.findall(_NAME, first.split(" ", 1)[-1])
+        if names and not re.findall(_NAME, second.split(" ", 1)[-1]):
+            second = f"{second.rstrip('?')} ({' '.join(names)})?"
+        return Parts((first, second))
     if _EACH_RE.search(q) or comp:
         for pattern in (_AND_RE, _VS_RE):
             m = pattern.search(q)
@@ -73,23 +86,36 @@ _VALUE_RE = re.compile(
 _SCALE = {"bn": 1e9, "billion": 1e9, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3}
 
 
-def first_value(text: str) -> tuple[str, float] | None:
-    """The first figure of a sentence that is not a year: ('£1.2bn', 1.2e9)."""
-    for m in _VALUE_RE.finditer(text):
-        raw = m.group(2).replace(",", "")
-        if re.fullmatch(r"(?:19|20)\d\d", raw) and not m.group(1):
-            continue
-        scale = _SCALE.get((m.group(3) or "").lower(), 1.0)
-        return m.group().strip(), float(raw) * scale
+def first_value(text: str, kind: str = "number") -> tuple[str, float] | None:
+    """The first figure of the asked kind in a sentence, not a year: ('£1.2bn', 1.2e9)."""
+    spans = qtype.values(kind, text) if kind in qtype.NUMERIC_TYPES | {"date"} else [text]
+    for span in spans:
+        for m in _VALUE_RE.finditer(span):
+            raw = m.group(2).replace(",", "")
+            if kind != "date" and re.fullmatch(r"(?:19|20)\d\d", raw) and not m.group(1):
+                continue
+            scale = _SCALE.get((m.group(3) or "").lower(), 1.0)
+            return m.group().strip(), float(raw) * scale
     return None
 
 
-def comparison_line(compare: str, labels: list[str], texts: list[str]) -> str:
+def _unit(figure: str) -> str:
+    """'$', '£', '%' or '' for a bare number: only figures of one unit compare."""
+    if figure[:1] in "£$€":
+        return figure[0]
+    return "%" if figure.endswith(("%", "cent")) else ""
+
+
+def comparison_line(compare: str, labels: list[str], texts: list[str], kind: str = "number") -> str:
     """'Of the two, Tesco's figure is the larger: £1.2bn against £800m.' or ''."""
-    found = [first_value(t) for t in texts]
-    if len(found) != 2 or None in found or compare not in _LARGER | _SMALLER:
+    if kind not in qtype.NUMERIC_TYPES or compare not in _LARGER | _SMALLER:
+        return ""
+    found = [first_value(t, kind) for t in texts]
+    if len(found) != 2 or None in found:
         return ""
     (fa, va), (fb, vb) = found  # type: ignore[misc]
+    if _unit(fa) != _unit(fb):
+        return ""  # $250 and £19 are not compared
     if va == vb:
         return f"Both give the same figure: {fa}."
     win = 0 if (va > vb) == (compare in _LARGER) else 1

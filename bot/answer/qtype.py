@@ -32,7 +32,10 @@ NUMERIC_TYPES = frozenset({"money", "percent", "age", "duration", "time", "score
 _I = re.I
 # Question patterns, most specific first.
 _QUESTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("age", re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b|\bage of\b", _I)),
+    (
+        "age",
+        re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b|\bage of\b|\b(older|younger)\b", _I),
+    ),
     (
         "percent",
         re.compile(r"\bwhat (percentage|proportion|share|percent)\b|\bby how much\b.*%|\bper ?cent\b|%", _I),
@@ -48,7 +51,11 @@ _QUESTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bwhat (was|is|were) the (price|cost|value|fee|fine|salary|bill|budget|"
             r"(annual |net |pre-tax |pretax )?(profits?|revenues?|turnover|loss(es)?))\b"
             r"|\bhow much did\b|\bhow much (was|is|were)\b.*\b(sold|bought|valued)\b"
-            r"|\bat what price\b|\bfor how much\b|\bhow much .* (worth|cost)",
+            r"|\bat what price\b|\bfor how much\b|\bhow much .* (worth|cost)"
+            r"|\b(which|who)\b.*\b(costs?|cost more|cheaper|dearer|spent|spend|paid|donation|"
+            r"took|takings|earned|earns|raised|revenues?|profits?|sales|worth)\b.*\b(more|less)\b"
+            r"|\b(which|who)\b.*\b(more|less)\b.*\b(costs?|spent|paid|donation|takings|"
+            r"earned|revenues?|profits?|sales|worth)\b|\bwhich was bigger\b.*[£$€]",
             _I,
         ),
     ),
@@ -92,7 +99,8 @@ _QUESTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bhow (many|much|big|large|far|often|high|tall|heavy|deep|wide|fast)\b"
             r"|\bwhat (number|amount|size|figure|total|rate|level|proportion)\b"
-            r"|\bnumber of\b|\bhow many\b|\bwhat was the (figure|estimate|tally|total|count)\b",
+            r"|\bnumber of\b|\bhow many\b|\bwhat was the (figure|estimate|tally|total|count)\b"
+            r"|\b(which|who)\b.*\b(more|fewer|less|higher|lower|bigger|larger|greater|smaller)\b",
             _I,
         ),
     ),
@@ -141,7 +149,10 @@ _QUESTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 def answer_type(question: str) -> str:
     """One of TYPES: the most specific kind of answer the question asks for."""
     q = " ".join(question.split())
+    counting = _COUNTING.match(q)
     for kind, pattern in _QUESTION_RULES:
+        if kind == "date" and counting:
+            continue  # "How many blogs were there when…" counts, it does not ask a date
         if pattern.search(q):
             if kind == "date" and re.search(r"\bwhen\b", q, _I) and _AGE_CUE.search(q):
                 return "age"
@@ -149,6 +160,7 @@ def answer_type(question: str) -> str:
     return "other"
 
 
+_COUNTING = re.compile(r"^\W*(?:and\s+|so\s+)?how (?:many|much)\b", _I)
 _AGE_CUE = re.compile(r"\bhow old\b|\baged?\b", _I)
 
 # ----------------------------------------------------------------- sentence patterns
@@ -172,7 +184,7 @@ _UNITS = (
 
 _SENTENCE_PATTERNS: dict[str, re.Pattern[str]] = {
     "money": re.compile(
-        rf"[£$€¥]\s?{_NUM}|\b{_NUM}\s?(?:m|bn|k|p|c|million|billion|trillion)?\s?"
+        rf"[£$€¥]\s?{_NUM}(?:\s?(?:bn|m|k|billion|million|trillion)\b)?|\b{_NUM}\s?(?:m|bn|k|p|c|million|billion|trillion)?\s?"
         r"(?:dollars|pounds|euros|yen|yuan|rupees|francs|pence|cents|roubles|rubles|"
         r"us dollars|sterling)\b|\b(?:us|uk)?\$|\b\d+(?:\.\d+)?p\b|\beuros?\b|\b(?:usd|gbp|eur)\b",
         _I,

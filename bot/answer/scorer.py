@@ -27,24 +27,39 @@ from bot.answer.features import FEATURES
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
 
-# Question-level evidence: how the best candidate won, and what it holds.
-DECISION_FEATURES = (
-    "top_share",  # the best candidate's share of the rank model's probability
-    "margin",  # its rank score minus the runner-up's
-    "best_score",  # its rank score
+# Question-level evidence: how the best candidate won and what it holds (its features),
+# and what the top TOP_N hold between them ("top_" features: the most of any of them),
+# since an answer shows up to three sentences.
+TOP_N = 3
+_BEST = (
     "coverage",
     "similarity",
     "passage_coverage",
     "title_coverage",
-    "type_held",
-    "type_near",
-    "held_specific",
     "specific_type",
     "names_sentence",
     "names_passage",
     "missing_rare",
     "dense",
     "fused",
+)
+_TOP = (
+    "type_held",
+    "type_near",
+    "focus_near",
+    "held_specific",
+    "coverage",
+    "names_sentence",
+    "hedged",
+    "tense_clash",
+    "year_clash",
+)
+DECISION_FEATURES = (
+    "top_share",  # the best candidate's share of the rank model's probability
+    "margin",  # its rank score minus the runner-up's
+    "best_score",  # its rank score
+    *_BEST,
+    *(f"top_{f}" for f in _TOP),
 )
 
 
@@ -89,17 +104,20 @@ class Linear:
         )
 
 
-def decision_row(best: dict[str, float], scores: np.ndarray) -> np.ndarray:
-    """DECISION_FEATURES of a question whose candidates got rank `scores` (best first
-    or not) and whose best candidate has features `best`."""
-    order = np.sort(scores)[::-1]
-    shares = np.exp(order - order[0])
-    extra = {
-        "top_share": float(1.0 / shares.sum()),
-        "margin": float(order[0] - order[1]) if len(order) > 1 else 5.0,
-        "best_score": float(order[0]),
+def decision_row(values: Sequence[dict[str, float]], scores: np.ndarray) -> np.ndarray:
+    """DECISION_FEATURES of a question whose candidates have features `values` and got
+    rank `scores`."""
+    order = np.argsort(-scores)
+    top = [values[i] for i in order[:TOP_N]]
+    s = scores[order]
+    row = {
+        "top_share": float(1.0 / np.exp(s - s[0]).sum()),
+        "margin": float(s[0] - s[1]) if len(s) > 1 else 5.0,
+        "best_score": float(s[0]),
     }
-    return np.array([extra[f] if f in extra else best[f] for f in DECISION_FEATURES])
+    row.update({f: top[0][f] for f in _BEST})
+    row.update({f"top_{f}": max(v[f] for v in top) for f in _TOP})
+    return np.array([row[f] for f in DECISION_FEATURES])
 
 
 @dataclass(frozen=True)
@@ -120,8 +138,9 @@ class Scorer:
         e = np.exp(scores - scores.max())
         return e / e.sum()
 
-    def answer_probability(self, best: dict[str, float], scores: np.ndarray) -> float:
-        z = self.decide(decision_row(best, scores)[None, :])[0]
+    def answer_probability(self, values: Sequence[dict[str, float]], scores: np.ndarray) -> float:
+        """The probability that an answer from these candidates is right."""
+        z = self.decide(decision_row(values, scores)[None, :])[0]
         return float(1.0 / (1.0 + np.exp(-z)))
 
     def as_dict(self) -> dict[str, object]:
