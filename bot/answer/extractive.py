@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -142,6 +143,8 @@ def select(scored: Sequence[Scored], kind: str, max_sentences: int = 3) -> list[
             break
         if cand.echo or any(jaccard(set(cand.terms), set(c.terms)) >= 0.5 for c in chosen):
             continue
+        if kind in qtype.NUMERIC_TYPES and not cand.type_held:
+            continue  # a runner-up must hold the figure asked for, not only talk about it
         other_source = all(cand.chunk.article_id != c.chunk.article_id for c in chosen)
         new_figures = (
             kind in qtype.NUMERIC_TYPES
@@ -195,9 +198,11 @@ class ExtractiveAnswerer:
             return self._decline(question, ranking.probability)
         kind = answer_kind(question)
         chosen = select(ranking.scored, kind, self.max_sentences)
+        if kind in ("number", "money", "percent"):
+            chosen = newest_first_if_update(question, chosen)
         claims = [Claim(s.text, (s.chunk,)) for s in chosen]
         text, citations = number_claims(claims, hits)
-        if kind in qtype.NUMERIC_TYPES:
+        if kind in ("number", "money", "percent"):
             cited = {c.article_id: c.n for c in citations}
             text = " ".join([text, disagreement(question, chosen, cited)]).strip()
         return Answer(
@@ -261,7 +266,7 @@ _MONTH_BEFORE_RE = re.compile(
 _FOCUS_RE = re.compile(r"how (?:many|much) ([a-z]{3,})", re.I)
 _UNIT_RE = re.compile(
     r"^(?:\s*(?:to|-|–|and|or)\s*[£$€]?\d[\d,.]*)?\s*(?:million|billion|m|bn|more|extra|new)?"
-    r"\s*(?:[a-z]+\s+)?([a-z]{3,})",
+    r"\s*(?:[a-z]+\s+)??([a-z]{3,})",
     re.I,
 )
 
@@ -288,6 +293,14 @@ def _figures(text: str) -> list[tuple[str, str]]:
             continue
         out.append((figure, _unit(figure, after)))
     return out
+
+
+def newest_first_if_update(question: str, chosen: list[Scored]) -> list[Scored]:
+    """When the sources are dated reports of one figure over time, the newest leads."""
+    cited = {s.chunk.article_id: i for i, s in enumerate(chosen, 1)}
+    if not disagreement(question, chosen, cited).startswith("The figure was updated"):
+        return chosen
+    return sorted(chosen, key=lambda s: s.chunk.date or date.min, reverse=True)
 
 
 def disagreement(question: str, chosen: Sequence[Scored], cited: dict[str, int]) -> str:
@@ -331,9 +344,21 @@ def disagreement(question: str, chosen: Sequence[Scored], cited: dict[str, int])
     if len(dated) == len(figures) and len(set(dated.values())) == len(dated):
         steps = sorted(figures, key=lambda n: dated[n])
         story = " to ".join(f"{_join(figures[n])} ({dated[n].isoformat()}) [{n}]" for n in steps)
-        return f"The figure changed over time: from {story}."
+        return f"The figure was updated: it {_direction(figures, steps)} from {story}."
     sides = "; ".join(f"[{n}] {_join(found)}" for n, found in sorted(figures.items()))
     return f"The sources give different figures: {sides}."
+
+
+def _direction(figures: dict[int, list[str]], steps: list[int]) -> str:
+    """'rose' or 'fell' when the first and last reports each give one figure, else 'went'."""
+    first, last = figures[steps[0]], figures[steps[-1]]
+    try:
+        a, b = (float(normalize_number(f[0]).strip("£$€%")) for f in (first, last))
+    except ValueError:
+        return "went"
+    if len(set(first)) != 1 or len(set(last)) != 1 or a == b:
+        return "went"
+    return "rose" if b > a else "fell"
 
 
 def _join(found: list[str]) -> str:

@@ -127,9 +127,11 @@ def mentions(name: str, text: str) -> bool:
 
 
 def is_statement(sentence: str) -> bool:
-    """Headings and fragments are not answers."""
-    return len(sentence.split()) >= _MIN_WORDS and sentence.rstrip("\"”’')").endswith(
-        (".", "!", "?", "…")
+    """Headings and fragments ("a force in Ukraine after a ceasefire.") are not answers."""
+    return (
+        len(sentence.split()) >= _MIN_WORDS
+        and not sentence[:1].islower()
+        and sentence.rstrip("\"”’')").endswith((".", "!", "?", "…"))
     )
 
 

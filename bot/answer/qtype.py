@@ -193,7 +193,7 @@ _SENTENCE_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"{_NUM}\s?(?:%|per ?cent\b|percentage points?\b)|\b{_NUMBER_WORDS} per ?cent\b", _I
     ),
     "age": re.compile(
-        rf"\baged?\s{_NUM}\b|\b{_NUM}-year-olds?\b|\b{_NUM} years? old\b|"
+        rf"\baged?\s{_NUM}\b|\bage of {_NUM}\b|\b{_NUM}-year-olds?\b|\b{_NUM} years? old\b|"
         rf"\b(?:{_NUMBER_WORDS}|\w+ty-\w+)-year-olds?\b|,\s\d{{2}},\s|\(\d{{2}}\)|\bin (?:his|her) "
         r"(?:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|teens)\b"
         r"|\bbirthday\b|\bteenager\b",
@@ -210,7 +210,7 @@ _SENTENCE_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?\s?(?:am|pm|a\.m\.|p\.m\.|gmt|bst|cet|est|"
         rf"hours?|hrs?|h|secs?|seconds?|mins?|minutes?)\b|\b\d{{1,2}}\s?(?:am|pm|a\.m\.|p\.m\.)"
         rf"|\b\d{{1,2}}:\d{{2}}(?::\d{{2}}|\.\d+)?\b|\b\d+\.\d+\s?(?:seconds?|secs?|s)\b|\bmidnight\b"
-        r"|\bnoon\b|\b(?:morning|afternoon|evening|overnight)\b|\bo'clock\b"
+        r"|\b[012]\d[0-5]\d\s?(?:gmt|bst|cet|est|hours|hrs|local time)\b|\bnoon\b|\b(?:morning|afternoon|evening|overnight)\b|\bo'clock\b"
         rf"|\b{_NUM}\s?(?:minutes?|mins?|seconds?|secs?|hours?)\b",
         _I,
     ),

@@ -142,8 +142,8 @@ def no_events_text(topic: str) -> str:
 def _event_of(s: Scored) -> Event:
     named = find_date(s.text)
     if named is not None:
-        return Event(named, "text", s.text, (s.chunk,), s.score)
-    return Event(s.chunk.date, s.chunk.dated_by, s.text, (s.chunk,), s.score)
+        return Event(named, "text", s.text, (s.chunk,), confidence(s))
+    return Event(s.chunk.date, s.chunk.dated_by, s.text, (s.chunk,), confidence(s))
 
 
 def _about_topic(topic: str, s: Scored) -> bool:
@@ -165,13 +165,15 @@ def pick_events(
     dates; the most relevant `max_events`, near-duplicates merged, oldest first."""
     if not scored:
         return []
-    top = max(scored[0].score, 0.0)
+    # Topic relevance, not "holds the answer to a question": words and meaning shared.
+    scored = sorted(scored, key=lambda s: -confidence(s))
+    top = confidence(scored[0])
     best: dict[str, Scored] = {}
     extra: dict[str, list[Scored]] = {}
     for s in scored:  # best first
         aid = s.chunk.article_id
         if aid not in best:
-            if confidence(s) < min_relevance or s.score < _RELATIVE * top:
+            if confidence(s) < min_relevance or confidence(s) < _RELATIVE * top:
                 continue
             if not _about_topic(topic, s):
                 continue
@@ -180,13 +182,13 @@ def pick_events(
         elif (
             len(extra[aid]) < _EXTRA_PER_ARTICLE
             and s.coverage > 0
-            and s.score >= 0.75 * best[aid].score
+            and confidence(s) >= 0.75 * confidence(best[aid])
             and find_date(s.text) is not None
             and find_date(s.text) != find_date(best[aid].text)
         ):
             extra[aid].append(s)
     chosen = sorted(
-        [s for aid, b in best.items() for s in (b, *extra[aid])], key=lambda s: -s.score
+        [s for aid, b in best.items() for s in (b, *extra[aid])], key=lambda s: -confidence(s)
     )[:max_events]
     events = sorted(
         (_event_of(s) for s in chosen),
