@@ -89,7 +89,12 @@ def test_the_extractive_answer_is_unaffected(injected_bot: Any, sample_bot: Any)
     assert offline.generative is None
     with_injection = offline.ask(TROOPS_Q)
     without = sample_bot.ask(TROOPS_Q)
-    assert with_injection.text == without.text
+    # The answering sentence and its source are the same; the runners-up may differ, since
+    # the injected article is on topic and takes a retrieval slot.
+    lead = without.text.split(" [1]")[0]
+    assert with_injection.text.startswith(lead) and TROOPS_FACT in lead
+    assert with_injection.citations[0].source == without.citations[0].source
+    assert "1,000,000" not in with_injection.text
     assert "900_injected.txt" not in {c.source for c in with_injection.citations}
 
 

@@ -74,8 +74,8 @@ def test_no_hits_declines() -> None:
 def test_question_analysis() -> None:
     assert answer_kind("How many troops?") == "number"
     assert answer_kind("When did it start?") == "date"
-    assert answer_kind("Who is the minister?") == "who"
-    assert answer_kind("Where did they meet?") == "where"
+    assert answer_kind("Who is the minister?") == "person"
+    assert answer_kind("Where did they meet?") == "place"
     assert question_entities("Where did the UK-France-Ukraine talks happen on May 5?") == [
         "UK",
         "France",
