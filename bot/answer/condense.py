@@ -42,6 +42,8 @@ _NOT_NAMES = frozenset(
     "mr mrs ms".split()
 )
 _PRONOUN_RE = re.compile(r"\b(he|she|they|it|him|her|them|his|its|their)\b", re.I)
+_LEAD_RE = re.compile(r"^\s*(?:and|but|so|also|then|ok|okay)\b[,\s]*", re.I)
+_WHO_RE = re.compile(r"^\s*(?:and\s+)?(?:who|whom|which (?:person|man|woman|player))\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -95,19 +97,27 @@ def rewrite(history: Sequence[Turn], question: str) -> Standalone:
                 new = f"{previous.rstrip(' ?')} in {year.group() if year else slot}?"
             return Standalone(new, rewritten=True)
         if slot and slot[0].isupper() or question_entities(f"x {slot}"):
-            return Standalone(_replace_subject(previous, slot), rewritten=True)
+            name = re.sub(r"[’']s$", "", slot)  # "And South Korea's?"
+            return Standalone(_replace_subject(previous, name), rewritten=True)
         # "what about the costs?": the new words lead, the old topic stays as context
         return Standalone(f"{slot} {previous}".strip(), previous, rewritten=True)
-    if _PRONOUN_RE.search(q):
-        # "How old is he?": he is most likely the name the last answer gave, else the
-        # last question's subject
+    bare = _LEAD_RE.sub("", q)
+    bare = bare[:1].upper() + bare[1:]
+    pronoun = _PRONOUN_RE.search(bare)
+    if pronoun:
+        # "When was he made a peer?": he is the name the last answer gave for a "who"
+        # question, else the last question's subject
         said = last.answer.split("[")[0]
         names = [n for n in question_entities("x " + said) if n.lower() not in _NOT_NAMES]
         subject = _subject(previous)
-        who = names[0] if names and (not subject or subject not in names[0]) else subject
-        context = " ".join(x for x in (who, previous) if x)
-        return Standalone(q, context, rewritten=False)
-    return Standalone(q, previous)
+        who = names[0] if names and (not subject or _WHO_RE.match(previous)) else subject
+        if who:
+            word = pronoun.group()
+            name = f"{who}'s" if word.lower() in ("his", "its", "their") else who
+            new = bare[: pronoun.start()] + name + bare[pronoun.end() :]
+            return Standalone(new, previous, rewritten=True)
+        return Standalone(bare, previous)
+    return Standalone(bare, previous, rewritten=bare != q)
 
 
 def conversation_context(history: Sequence[Turn], question: str, turns: int = 2) -> str:

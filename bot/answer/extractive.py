@@ -48,6 +48,8 @@ __all__ = [
 RUNNER_UP_RATIO = 0.0
 # A part of a two-part question is answered when it is this likely relative to the threshold.
 PART_RATIO = 0.5
+# Sentences per part: its best, and a runner-up from the passages about it.
+PART_SENTENCES = 2
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,7 @@ class ExtractiveAnswerer:
     ) -> Answer:
         """The best sentence for each part, each from the articles about that part."""
         chosen: list[Scored] = []
+        extra: list[Scored] = []
         labels: list[str] = []
         best = 0.0
         for part in parts:
@@ -237,14 +240,17 @@ class ExtractiveAnswerer:
                 for s in scored
                 if not names or all(mentions(n, f"{s.chunk.title} {s.chunk.text}") for n in names)
             ]
-            pick = (about or scored)[:1]
+            pick = (about or scored)[:PART_SENTENCES]
             if pick and ranking.probability >= PART_RATIO * self.threshold:
                 chosen.append(pick[0])
                 labels.append(names[-1] if names else part)
                 best = max(best, ranking.probability)
+                extra.extend(s for s in pick[1:] if not s.echo)
         if not chosen or best < self.threshold:
             return self._decline(question, best)
-        claims = [Claim(s.text, (s.chunk,)) for s in chosen]
+        # each part's best sentence first (they are compared), then each part's runner-up
+        shown = list({s.text: s for s in [*chosen, *extra]}.values())
+        claims = [Claim(s.text, (s.chunk,)) for s in shown]
         text, citations = number_claims(claims, hits)
         if compare and len(chosen) == len(parts):
             kind = answer_kind(parts[0])

@@ -20,6 +20,7 @@ _TWO_RE = re.compile(
     r"^(?P<a>.+?),?\s+and\s+(?P<b>(?:how|what|who|when|where|which|why|did|does|is|was)\b.+)$",
     re.I,
 )
+_INLINE_OR_RE = re.compile(rf"(?P<a>(?:the\s+)?{_NAME})\s+or\s+(?P<b>(?:the\s+)?{_NAME})")
 _AND_RE = re.compile(rf"(?:\bbetween\s+)?(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})(?P<poss>[’']s)?")
 _VS_RE = re.compile(rf"(?P<a>{_NAME})\s+(?:vs\.?|versus|compared with|against)\s+(?P<b>{_NAME})")
 _EACH_RE = re.compile(r"\b(each|both|respectively|compare|compared|between|difference)\b", re.I)
@@ -55,11 +56,22 @@ def question_parts(question: str) -> Parts:
     if m and comp and comp.start() < m.end("stem"):
         stem = m.group("stem").rstrip(" ,:")
         a, b = m.group("a"), _head_noun(m.group("a"), m.group("b"))
+        if compare in ("older", "younger"):  # each part is an age: ask it plainly
+            tail = " when they died" if re.search(r"\bdied\b", stem, re.I) else ""
+            return Parts((f"How old was {a}{tail}?", f"How old was {b}{tail}?"), compare)
         return Parts((f"{stem}, {a}?", f"{stem}, {b}?"), compare)
+    m = _INLINE_OR_RE.search(q, q.find(" ") + 1)
+    if m and comp:  # "Did the US or the UK economy grow faster?"
+        parts = tuple(
+            " ".join((q[: m.start()] + name + q[m.end() :]).split())
+            for name in (m.group("a"), m.group("b"))
+        )
+        return Parts(parts, compare)
     m = _TWO_RE.match(q.rstrip("?"))
     if m and len(m.group("a").split()) >= 3:
         first = m.group("a").rstrip(" ,") + "?"
         second = m.group("b").rstrip(" ,") + "?"
+        second = second[0].upper() + second[1:]
         # "..., and how many did he win?": the second part keeps the first part's names
         names = re.findall(_NAME, first.split(" ", 1)[-1])
         if names and not re.findall(_NAME, second.split(" ", 1)[-1]):

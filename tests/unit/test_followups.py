@@ -41,11 +41,22 @@ def test_a_chain_of_follow_ups_builds_on_the_rewritten_question() -> None:
     )
 
 
-def test_a_pronoun_keeps_the_question_and_leans_on_the_last_answer() -> None:
+def test_a_pronoun_becomes_the_name_the_last_answer_gave() -> None:
     history = [Turn("Who started the Hit Factory studio?", "It was founded by Jerry Ragovoy. [1]")]
-    s = rewrite(history, "How old is he?")
-    assert s.question == "How old is he?"
-    assert "Jerry Ragovoy" in s.context and "Hit Factory" in s.context
+    s = rewrite(history, "And how old is he?")
+    assert s.question == "How old is Jerry Ragovoy?"
+    assert "Hit Factory" in s.context
+
+
+def test_a_pronoun_after_a_question_about_someone_is_that_someone() -> None:
+    history = [Turn("When did Lord Callaghan die?", "Lord Callaghan died on Saturday. [1]")]
+    assert rewrite(history, "When was he made a peer?").question == (
+        "When was Lord Callaghan made a peer?"
+    )
+    history = [Turn("How much did General Motors lose?", "GM lost $1bn. [1]")]
+    assert rewrite(history, "And when is it due to publish its results?").question == (
+        "When is General Motors due to publish its results?"
+    )
 
 
 def test_a_fresh_question_is_left_alone() -> None:
