@@ -426,7 +426,12 @@ def evaluate(
     for name, value in metrics.items():
         out.print(f"{name:28} {value}")
     names = list(subsets)
-    rows = ["keyword_accuracy", "false_decline_rate", "decline_rate_unanswerable", "cited_source_hit"]
+    rows = [
+        "keyword_accuracy",
+        "false_decline_rate",
+        "decline_rate_unanswerable",
+        "cited_source_hit",
+    ]
     out.print()
     out.print(f"{'subset':28} " + " ".join(f"{n:>12}" for n in names))
     out.print(f"{'questions':28} " + " ".join(f"{subsets[n]['questions']:>12}" for n in names))
@@ -446,7 +451,9 @@ def evaluate(
 
 @app.command(name="fit")
 def fit_scorer(
-    train: Annotated[list[Path], typer.Argument(help="JSONL question files to fit the weights on.")],
+    train: Annotated[
+        list[Path], typer.Argument(help="JSONL question files to fit the weights on.")
+    ],
     dev: Annotated[Path, typer.Option("--dev", help="JSONL questions to pick the threshold on.")],
     precision: Annotated[
         float | None,
@@ -461,7 +468,8 @@ def fit_scorer(
         ),
     ] = 0.05,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Where to write the weights (default: shipped file).")
+        Path | None,
+        typer.Option("--out", help="Where to write the weights (default: shipped file)."),
     ] = None,
     k: KOpt = None,
 ) -> None:

@@ -106,9 +106,7 @@ class Report:
                 1 for r in rows if not r.case.unanswerable and not r.answered
             ),
             "unanswerable_answered": sum(1 for r in rows if r.case.unanswerable and r.answered),
-            "unanswerable_declined": sum(
-                1 for r in rows if r.case.unanswerable and not r.answered
-            ),
+            "unanswerable_declined": sum(1 for r in rows if r.case.unanswerable and not r.answered),
         }
 
 

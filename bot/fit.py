@@ -77,7 +77,12 @@ def training_groups(bot: NewsBot, cases: Sequence[Case], k: int) -> list[Group]:
             dtype=float,
         )
         groups.append(
-            Group(np.stack([c.vector() for c in cands]), y, [c.values for c in cands], not case.unanswerable)
+            Group(
+                np.stack([c.vector() for c in cands]),
+                y,
+                [c.values for c in cands],
+                not case.unanswerable,
+            )
         )
     return groups
 

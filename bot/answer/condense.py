@@ -92,11 +92,19 @@ def rewrite(history: Sequence[Turn], question: str) -> Standalone:
         if _TIME_RE.fullmatch(slot) or re.fullmatch(r"(?:in\s+)?(?:19|20)\d\d", slot):
             year = re.search(r"(?:19|20)\d\d", slot)
             if _TIME_RE.search(previous) and year:
-                new = _TIME_RE.sub(lambda t: re.sub(r"(?:19|20)\d\d", year.group(), t.group()) if re.search(r"(?:19|20)\d\d", t.group()) else f"in {year.group()}", previous, count=1)
+                new = _TIME_RE.sub(
+                    lambda t: (
+                        re.sub(r"(?:19|20)\d\d", year.group(), t.group())
+                        if re.search(r"(?:19|20)\d\d", t.group())
+                        else f"in {year.group()}"
+                    ),
+                    previous,
+                    count=1,
+                )
             else:
                 new = f"{previous.rstrip(' ?')} in {year.group() if year else slot}?"
             return Standalone(new, rewritten=True)
-        if slot and slot[0].isupper() or question_entities(f"x {slot}"):
+        if (slot and slot[0].isupper()) or question_entities(f"x {slot}"):
             name = re.sub(r"[’']s$", "", slot)  # "And South Korea's?"
             return Standalone(_replace_subject(previous, name), rewritten=True)
         # "what about the costs?": the new words lead, the old topic stays as context

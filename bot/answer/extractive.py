@@ -187,9 +187,7 @@ class ExtractiveAnswerer:
         return self.ranking(question, hits, context).scored
 
     def _decline(self, question: str, confidence: float | None = None) -> Answer:
-        return Answer(
-            question, DECLINE_TEXT, answered=False, mode=self.mode, confidence=confidence
-        )
+        return Answer(question, DECLINE_TEXT, answered=False, mode=self.mode, confidence=confidence)
 
     def answer(self, question: str, hits: Sequence[Hit], context: str = "") -> Answer:
         parts = question_parts(question)
@@ -346,7 +344,11 @@ def disagreement(question: str, chosen: Sequence[Scored], cited: dict[str, int])
     sets = {frozenset(map(normalize_number, f)) for f in figures.values()}
     if len(sets) < 2:
         return ""
-    dated = {n: s.chunk.date for n, s in dates.items() if s.chunk.date and s.chunk.dated_by not in ("file", "")}
+    dated = {
+        n: s.chunk.date
+        for n, s in dates.items()
+        if s.chunk.date and s.chunk.dated_by not in ("file", "")
+    }
     if len(dated) == len(figures) and len(set(dated.values())) == len(dated):
         steps = sorted(figures, key=lambda n: dated[n])
         story = " to ".join(f"{_join(figures[n])} ({dated[n].isoformat()}) [{n}]" for n in steps)

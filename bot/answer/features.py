@@ -256,7 +256,9 @@ def describe(question: str, cands: list[Candidate], context: str = "") -> list[C
             "focus_near": _focus_near(kind, c.text, focus, weight) if held else 0.0,
             "hedged": float(bool(_HEDGE_RE.search(c.text))),
             "tense_clash": float(past and bool(_MODAL_RE.search(c.text))),
-            "year_clash": float(bool(years and (found := set(_YEAR_RE.findall(c.text))) and not found & years)),
+            "year_clash": float(
+                bool(years and (found := set(_YEAR_RE.findall(c.text))) and not found & years)
+            ),
         }
     return cands
 
@@ -267,7 +269,9 @@ _HEDGE_RE = re.compile(
     r"not yet|yet to|unknown|unclear|not known|speculation|rumou?red|reportedly|estimated)\b",
     re.I,
 )
-_MODAL_RE = re.compile(r"\b(will|expected to|is to|are to|plans? to|could|may|might|would|set to)\b", re.I)
+_MODAL_RE = re.compile(
+    r"\b(will|expected to|is to|are to|plans? to|could|may|might|would|set to)\b", re.I
+)
 _PAST_Q_RE = re.compile(r"^\W*(?:\w+\s+){0,4}?(did|was|were|had)\b", re.I)
 _YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 _MID_NAME_RE = re.compile(r"(?<=[a-z,;:] )[A-Z][^\W\d_]+(?:[’'-][^\W\d_]+)?")
@@ -275,9 +279,7 @@ _TOKEN_RE = re.compile(r"\S+")
 NEAR_WORDS = 8
 
 
-def _focus_near(
-    kind: str, sentence: str, focus: set[str], weight: Callable[[str], float]
-) -> float:
+def _focus_near(kind: str, sentence: str, focus: set[str], weight: Callable[[str], float]) -> float:
     """The best share (by weight) of the question's focus terms found within NEAR_WORDS
     words of one value of the asked kind: "pay" next to "$339m" answers "how much did
     they pay", "$2.5m" next to "sued" does not."""
@@ -302,7 +304,9 @@ def _near(kind: str, sentence: str, q_terms: set[str]) -> bool:
     if kind == "other":
         return True
     starts = [m.start() for m in _TOKEN_RE.finditer(sentence)]
-    hits = [i for i, m in enumerate(_TOKEN_RE.finditer(sentence)) if set(terms(m.group())) & q_terms]
+    hits = [
+        i for i, m in enumerate(_TOKEN_RE.finditer(sentence)) if set(terms(m.group())) & q_terms
+    ]
     if not hits:
         return False
     for value in qtype.spans(kind, sentence):

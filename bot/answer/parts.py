@@ -14,7 +14,9 @@ from bot.answer import qtype
 
 _NAME = r"[A-Z][\w&'’.-]*(?:\s+(?:of\s+|the\s+|de\s+|van\s+)?[A-Z][\w&'’.-]*)*"
 # "Which rose more, Tesco's profits or Sainsbury's?": options after a comma or colon
-_OR_RE = re.compile(r"^(?P<stem>[^,:]+?)\s*[,:]\s*(?:the\s+)?(?P<a>[^,:]+?),?\s+or\s+(?:the\s+)?(?P<b>[^,:?]+?)\s*\??$")
+_OR_RE = re.compile(
+    r"^(?P<stem>[^,:]+?)\s*[,:]\s*(?:the\s+)?(?P<a>[^,:]+?),?\s+or\s+(?:the\s+)?(?P<b>[^,:?]+?)\s*\??$"
+)
 # "How many X did A get, and how many Y did B win?": two questions in one
 _TWO_RE = re.compile(
     r"^(?P<a>.+?),?\s+and\s+(?P<b>(?:how|what|who|when|where|which|why|did|does|is|was)\b.+)$",
@@ -30,8 +32,32 @@ _COMPARE_RE = re.compile(
     r"later|cheaper|dearer|longer|shorter|faster|slower|most|least|first)\b",
     re.I,
 )
-_LARGER = {"more", "larger", "bigger", "higher", "greater", "older", "later", "dearer", "longer", "most", "slower"}
-_SMALLER = {"less", "fewer", "smaller", "lower", "younger", "earlier", "cheaper", "shorter", "least", "first", "faster"}
+_LARGER = {
+    "more",
+    "larger",
+    "bigger",
+    "higher",
+    "greater",
+    "older",
+    "later",
+    "dearer",
+    "longer",
+    "most",
+    "slower",
+}
+_SMALLER = {
+    "less",
+    "fewer",
+    "smaller",
+    "lower",
+    "younger",
+    "earlier",
+    "cheaper",
+    "shorter",
+    "least",
+    "first",
+    "faster",
+}
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,9 @@ _QUESTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "percent",
-        re.compile(r"\bwhat (percentage|proportion|share|percent)\b|\bby how much\b.*%|\bper ?cent\b|%", _I),
+        re.compile(
+            r"\bwhat (percentage|proportion|share|percent)\b|\bby how much\b.*%|\bper ?cent\b|%", _I
+        ),
     ),
     (
         "money",
@@ -210,7 +212,8 @@ _SENTENCE_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?\s?(?:am|pm|a\.m\.|p\.m\.|gmt|bst|cet|est|"
         rf"hours?|hrs?|h|secs?|seconds?|mins?|minutes?)\b|\b\d{{1,2}}\s?(?:am|pm|a\.m\.|p\.m\.)"
         rf"|\b\d{{1,2}}:\d{{2}}(?::\d{{2}}|\.\d+)?\b|\b\d+\.\d+\s?(?:seconds?|secs?|s)\b|\bmidnight\b"
-        r"|\b[012]\d[0-5]\d\s?(?:gmt|bst|cet|est|hours|hrs|local time)\b|\bnoon\b|\b(?:morning|afternoon|evening|overnight)\b|\bo'clock\b"
+        r"|\b[012]\d[0-5]\d\s?(?:gmt|bst|cet|est|hours|hrs|local time)\b|\bnoon\b"
+        r"|\b(?:morning|afternoon|evening|overnight)\b|\bo'clock\b"
         rf"|\b{_NUM}\s?(?:minutes?|mins?|seconds?|secs?|hours?)\b",
         _I,
     ),
@@ -303,4 +306,6 @@ def holds(kind: str, sentence: str, question: str = "") -> bool:
 
 def person_cue(sentence: str) -> bool:
     """A name with a role or a speech verb near it: a person, not a place or a firm."""
-    return bool(_PERSON_TITLE.search(sentence) or (_NAME.search(sentence) and _PERSON_CUE.search(sentence)))
+    return bool(
+        _PERSON_TITLE.search(sentence) or (_NAME.search(sentence) and _PERSON_CUE.search(sentence))
+    )

@@ -8,12 +8,17 @@ from bot.answer.parts import Parts, comparison_line, question_parts
 def test_a_comparison_with_or_gives_one_part_per_option() -> None:
     parts = question_parts("Which rose more, Tesco's profits or Sainsbury's?")
     assert parts.compare == "more"
-    assert parts.questions == ("Which rose more, Tesco's profits?", "Which rose more, Sainsbury's profits?")
+    assert parts.questions == (
+        "Which rose more, Tesco's profits?",
+        "Which rose more, Sainsbury's profits?",
+    )
 
 
 def test_an_age_comparison_asks_each_age() -> None:
     parts = question_parts("Who is older, Martina Hingis or Lindsay Davenport?")
-    assert parts == Parts(("How old was Martina Hingis?", "How old was Lindsay Davenport?"), "older")
+    assert parts == Parts(
+        ("How old was Martina Hingis?", "How old was Lindsay Davenport?"), "older"
+    )
 
 
 def test_each_and_both_split_on_the_names() -> None:
