@@ -26,7 +26,7 @@ import numpy as np
 
 from bot.answer.condense import rewrite
 from bot.answer.extractive import ExtractiveAnswerer
-from bot.answer.features import FEATURES, candidates, describe
+from bot.answer.features import FEATURES, Candidate, candidates, describe
 from bot.answer.model import Turn
 from bot.answer.scorer import DECISION_FEATURES, TOP_N, Linear, Scorer, decision_row
 from bot.evaluate import Case, keyword_found, run_case, same_file
@@ -54,9 +54,30 @@ class CurvePoint:
     false_declines: float
 
 
-def training_groups(bot: NewsBot, cases: Sequence[Case], k: int) -> list[Group]:
+def _group(cands: list[Candidate], case: Case, answerable: bool) -> Group:
+    y = np.array(
+        [
+            answerable
+            and any(same_file(c.chunk.source, src) for src in case.sources)
+            and all(keyword_found(kw, c.text) for kw in case.keywords)
+            for c in cands
+        ],
+        dtype=float,
+    )
+    return Group(np.stack([c.vector() for c in cands]), y, [c.values for c in cands], answerable)
+
+
+def training_groups(
+    bot: NewsBot, cases: Sequence[Case], k: int, masked: bool = True
+) -> list[Group]:
     """Candidates of every single, follow-up and unanswerable case (two-part questions are
-    answered part by part, which these questions' labels do not describe)."""
+    answered part by part, which these questions' labels do not describe).
+
+    With `masked`, each answerable case also gives an unanswerable one: the same passages
+    with every sentence holding a keyword taken out. That is what a plausible unanswerable
+    question looks like (the right story, without the detail asked for), and there are
+    few real ones to learn declining from.
+    """
     groups = []
     embed = bot.ws.embedder.embed_one
     for case in cases:
@@ -64,26 +85,20 @@ def training_groups(bot: NewsBot, cases: Sequence[Case], k: int) -> list[Group]:
             continue
         s = rewrite([Turn(q, "(answered)") for q in case.history], case.question)
         hits = bot.retriever.search(f"{s.question} {s.context}".strip(), k)
-        cands = describe(s.question, candidates(hits, embed(s.question)), s.context)
+        qvec = embed(s.question)
+        cands = describe(s.question, candidates(hits, qvec), s.context)
         if not cands:
             continue
-        y = np.array(
-            [
-                not case.unanswerable
-                and any(same_file(c.chunk.source, src) for src in case.sources)
-                and all(keyword_found(kw, c.text) for kw in case.keywords)
-                for c in cands
-            ],
-            dtype=float,
-        )
-        groups.append(
-            Group(
-                np.stack([c.vector() for c in cands]),
-                y,
-                [c.values for c in cands],
-                not case.unanswerable,
-            )
-        )
+        group = _group(cands, case, not case.unanswerable)
+        groups.append(group)
+        if masked and group.y.any():
+            kept = [
+                c
+                for c in candidates(hits, qvec)
+                if not any(keyword_found(kw, c.text) for kw in case.keywords)
+            ]
+            if kept:
+                groups.append(_group(describe(s.question, kept, s.context), case, False))
     return groups
 
 

@@ -55,6 +55,8 @@ FEATURES = (
     "hedged",  # expected, plans to, undisclosed, no details: the detail may not be given
     "tense_clash",  # a past question ("did it sell for") against a future or modal sentence
     "year_clash",  # the question names a year, the sentence names only other years
+    "union_coverage",  # coverage of the question by all the retrieved passages together
+    "sentence_over_passage",  # similarity minus the passage's: the detail, not just the topic
 )
 
 _STAND_IN_RE = re.compile(
@@ -195,6 +197,7 @@ def describe(question: str, cands: list[Candidate], context: str = "") -> list[C
         if cid not in passages:
             full = f"{c.chunk.title}\n{c.chunk.text}"
             passages[cid] = (set(terms(full)), set(terms(c.chunk.title)), full)
+    union = cover(set().union(*(p[0] for p in passages.values())))
     for c in cands:
         c.coverage = cover(c.terms)
     best_cov = max(c.coverage for c in cands) or 1.0
@@ -256,6 +259,8 @@ def describe(question: str, cands: list[Candidate], context: str = "") -> list[C
             "focus_near": _focus_near(kind, c.text, focus, weight) if held else 0.0,
             "hedged": float(bool(_HEDGE_RE.search(c.text))),
             "tense_clash": float(past and bool(_MODAL_RE.search(c.text))),
+            "union_coverage": union,
+            "sentence_over_passage": c.similarity - float(c.hit.dense or 0.0),
             "year_clash": float(
                 bool(years and (found := set(_YEAR_RE.findall(c.text))) and not found & years)
             ),

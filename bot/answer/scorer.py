@@ -42,6 +42,8 @@ _BEST = (
     "missing_rare",
     "dense",
     "fused",
+    "union_coverage",
+    "sentence_over_passage",
 )
 _TOP = (
     "type_held",
