@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 Q      ?= How many troops did Zelenskyy say were needed?
 
-.PHONY: install ask index chat status eval eval-dev fit test test-all lint format bench bot audit clean
+.PHONY: install ask index chat status eval eval-dev fit bench-answers test test-all lint format bench bot audit clean
 
 install: $(STAMP)
 
@@ -53,6 +53,9 @@ $(VENV)/.bench-installed: $(STAMP)
 
 bench: $(VENV)/.bench-installed  ## speed, memory, quality vs llama-index + raw model (~25 min)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+bench-answers: $(STAMP)  ## the extractive answerer vs the baseline commit: quality, latency, cold start
+	$(BIN)/python benchmarks/bench_answers.py $(BENCH_ARGS)
 
 audit:  ## known vulnerabilities in the locked dependencies (pip-audit, own venv)
 	test -d .venv-audit || $(PYTHON) -m venv .venv-audit

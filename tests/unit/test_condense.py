@@ -7,7 +7,10 @@ HISTORY = [Turn("How many troops did Zelenskyy say were needed?", "100,000 to 15
 def test_follow_up_gets_the_earlier_question_as_context() -> None:
     q = "and how many did the diplomats estimate?"
     assert is_follow_up(q)
-    assert standalone_query(HISTORY, q) == f"{q} {HISTORY[0].question}"
+    # the leading "and" goes; the earlier question rides along as context
+    assert standalone_query(HISTORY, q) == (
+        f"How many did the diplomats estimate? {HISTORY[0].question}"
+    )
 
 
 def test_a_fresh_question_stands_alone() -> None:
