@@ -228,17 +228,17 @@ class ExtractiveAnswerer:
         labels: list[str] = []
         best = 0.0
         for part in parts:
-            ranking = self.ranking(part, hits, context)
-            taken = {c.text for c in chosen}
-            scored = [s for s in ranking.scored if s.text not in taken]
             names = question_entities(part)
-            # the part's passages: those about its names (a sentence may say "he")
-            about = [
-                s
-                for s in scored
-                if not names or all(mentions(n, f"{s.chunk.title} {s.chunk.text}") for n in names)
+            # the part's passages: those about its names (a sentence may say "he"), so
+            # that each part is weighed among its own candidates
+            mine = [
+                h
+                for h in hits
+                if all(mentions(n, f"{h.chunk.title} {h.chunk.text}") for n in names)
             ]
-            pick = (about or scored)[:PART_SENTENCES]
+            ranking = self.ranking(part, mine or hits, context)
+            taken = {c.text for c in chosen}
+            pick = [s for s in ranking.scored if s.text not in taken][:PART_SENTENCES]
             if pick and ranking.probability >= PART_RATIO * self.threshold:
                 chosen.append(pick[0])
                 labels.append(names[-1] if names else part)
