@@ -42,6 +42,7 @@ _NOT_NAMES = frozenset(
     "mr mrs ms".split()
 )
 _PRONOUN_RE = re.compile(r"\b(he|she|they|it|him|her|them|his|its|their)\b", re.I)
+_PERSONAL = frozenset({"he", "she", "him", "his", "her"})
 _LEAD_RE = re.compile(r"^\s*(?:and|but|so|also|then|ok|okay)\b[,\s]*", re.I)
 _WHO_RE = re.compile(r"^\s*(?:and\s+)?(?:who|whom|which (?:person|man|woman|player))\b", re.I)
 
@@ -117,6 +118,8 @@ def rewrite(history: Sequence[Turn], question: str) -> Standalone:
         # question, else the last question's subject
         said = last.answer.split("[")[0]
         names = [n for n in question_entities("x " + said) if n.lower() not in _NOT_NAMES]
+        if pronoun.group().lower() in _PERSONAL:  # he, she: a person's full name first
+            names = sorted(names, key=lambda n: len(n.split()) < 2)
         subject = _subject(previous)
         who = names[0] if names and (not subject or _WHO_RE.match(previous)) else subject
         if who:
