@@ -57,7 +57,7 @@ def test_the_held_out_split_is_answered_from_the_right_articles(bbc_bot: NewsBot
     report = run_cases(bbc_bot, load_cases(EVAL / "bbc_test.jsonl"), bbc_bot.settings.top_k)
     m, subsets = report.metrics(), report.subsets()
     assert m["questions"] == 101 and m["unanswerable"] == 20
-    assert m["hit_rate@5"] >= 0.88
+    assert m["hit_rate@5"] >= 0.93
     assert m["keyword_accuracy"] >= FLOORS["keyword_accuracy"], m
     assert m["decline_rate_unanswerable"] >= FLOORS["decline_rate_unanswerable"], m
     assert m["false_decline_rate"] <= FLOORS["false_decline_rate"], m
@@ -67,12 +67,16 @@ def test_the_held_out_split_is_answered_from_the_right_articles(bbc_bot: NewsBot
     assert subsets["multi"]["keyword_accuracy"] >= FLOORS["multi"], subsets
 
 
+# Measured when the shipped weights were fitted (newsbot eval tests/eval/bbc_test.jsonl):
+# keyword accuracy 0.765, declined unanswerable 0.40, false declines 0.099, cited source
+# 0.959; single 0.875, multi 0.40, follow-up 0.70. The floors leave one or two questions
+# of room.
 FLOORS = {
-    "keyword_accuracy": 0.0,
-    "decline_rate_unanswerable": 0.0,
-    "false_decline_rate": 1.0,
-    "cited_source_hit": 0.0,
-    "single": 0.0,
-    "followup": 0.0,
-    "multi": 0.0,
+    "keyword_accuracy": 0.73,
+    "decline_rate_unanswerable": 0.35,
+    "false_decline_rate": 0.13,
+    "cited_source_hit": 0.93,
+    "single": 0.84,
+    "followup": 0.6,
+    "multi": 0.33,
 }
