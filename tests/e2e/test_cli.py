@@ -110,6 +110,34 @@ def test_eval_meets_the_targets(env: dict[str, str]) -> None:
     assert m["false_decline_rate"] <= 0.05
 
 
+def test_eval_prints_subsets_and_the_confusion_of_declines(env: dict[str, str]) -> None:
+    out = run("eval", str(EVAL_FILE), env=env).stdout
+    assert "single" in out and "multi" in out and "unanswerable" in out
+    assert "answered right" in out and "declined" in out
+    data = json.loads(run("eval", str(EVAL_FILE), "--json", env=env).stdout)
+    assert set(data["subsets"]) == {"single", "multi", "unanswerable"}
+    c = data["confusion"]
+    assert c["unanswerable_answered"] + c["unanswerable_declined"] == 12
+    assert sum(v for k, v in c.items() if k.startswith("answerable")) == 64
+
+
+def test_fit_refits_the_scorer_and_prints_the_decline_curve(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Refit on the sample questions (train and dev alike here): a valid weights file."""
+    from bot.answer.scorer import Scorer
+
+    out = tmp_path / "scorer.json"
+    proc = run("fit", str(EVAL_FILE), "--dev", str(EVAL_FILE), "--out", str(out), env=env)
+    assert "threshold  precision  recall" in proc.stdout and "<- chosen" in proc.stdout
+    data = json.loads(out.read_text())
+    scorer = Scorer.from_dict(data)
+    assert 0.0 <= scorer.threshold < 1.0
+    chosen = data["info"]["dev_at_threshold"]
+    assert chosen["false_declines"] <= 0.05 and chosen["recall"] >= 0.8
+    assert data["info"]["train_positive"] >= 40
+
+
 @pytest.mark.parametrize(
     ("args", "extra_env", "message"),
     [
