@@ -28,7 +28,14 @@ from bot.answer.condense import rewrite
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.features import FEATURES, Candidate, candidates, describe
 from bot.answer.model import Turn
-from bot.answer.scorer import DECISION_FEATURES, TOP_N, Linear, Scorer, decision_row
+from bot.answer.scorer import (
+    DECISION_FEATURES,
+    TOP_N,
+    Linear,
+    Scorer,
+    decision_row,
+    standardise,
+)
 from bot.evaluate import Case, keyword_found, run_case, same_file
 from bot.service import NewsBot
 
@@ -109,9 +116,10 @@ def fit_rank(groups: Sequence[Group], l2: float = 1.0) -> Linear:
 
     usable = [g for g in groups if g.y.any()]
     allx = np.vstack([g.x for g in groups])
-    mean, scale = allx.mean(axis=0), allx.std(axis=0)
-    scale = np.where(scale == 0, 1.0, scale)
-    xs = [(g.x - mean) / scale for g in usable]
+    mean, scale = np.nanmean(allx, axis=0), np.nanstd(allx, axis=0)
+    mean = np.nan_to_num(mean)
+    scale = np.where(np.isnan(scale) | (scale == 0), 1.0, scale)
+    xs = [standardise(g.x, mean, scale) for g in usable]
     ys = [g.y.astype(bool) for g in usable]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -151,12 +159,11 @@ def fit_decide(rows: np.ndarray, labels: np.ndarray, c: float = 0.5) -> Linear:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    scaler = StandardScaler().fit(rows)
-    model = LogisticRegression(C=c, max_iter=2000).fit(scaler.transform(rows), labels)
-    scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
-    return Linear(
-        DECISION_FEATURES, scaler.mean_, scale, model.coef_[0], float(model.intercept_[0])
-    )
+    scaler = StandardScaler().fit(rows)  # ignores missing values (NaN) when fitting
+    mean = np.nan_to_num(scaler.mean_)
+    scale = np.where(np.isnan(scaler.scale_) | (scaler.scale_ == 0), 1.0, scaler.scale_)
+    model = LogisticRegression(C=c, max_iter=2000).fit(standardise(rows, mean, scale), labels)
+    return Linear(DECISION_FEATURES, mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
 def dev_outcomes(

@@ -41,6 +41,7 @@ _NOT_NAMES = frozenset(
     "it he she they we i the a an this that these those his her their its there but and "
     "mr mrs ms".split()
 )
+_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 _PRONOUN_RE = re.compile(r"\b(he|she|they|it|him|her|them|his|its|their)\b", re.I)
 _PERSONAL = frozenset({"he", "she", "him", "his", "her"})
 _LEAD_RE = re.compile(r"^\s*(?:and|but|so|also|then|ok|okay)\b[,\s]*", re.I)
@@ -79,6 +80,14 @@ def _replace_subject(previous: str, new: str) -> str:
     return f"{body} for {new}?"
 
 
+def _with_year(previous: str, year: str) -> str:
+    """The previous question about another year: its year swapped, else "in <year>" added."""
+    old = _YEAR_RE.search(previous)
+    if old:
+        return previous[: old.start()] + year + previous[old.end() :]
+    return f"{previous.rstrip(' ?')} in {year}?"
+
+
 def rewrite(history: Sequence[Turn], question: str) -> Standalone:
     """The question to retrieve with and answer, given the conversation so far."""
     q = " ".join(question.split())
@@ -90,21 +99,9 @@ def rewrite(history: Sequence[Turn], question: str) -> Standalone:
     m = _SLOT_RE.match(q)
     if m:
         slot = (m.group("x") or m.group("y") or "").strip(" ,")
-        if _TIME_RE.fullmatch(slot) or re.fullmatch(r"(?:in\s+)?(?:19|20)\d\d", slot):
-            year = re.search(r"(?:19|20)\d\d", slot)
-            if _TIME_RE.search(previous) and year:
-                new = _TIME_RE.sub(
-                    lambda t: (
-                        re.sub(r"(?:19|20)\d\d", year.group(), t.group())
-                        if re.search(r"(?:19|20)\d\d", t.group())
-                        else f"in {year.group()}"
-                    ),
-                    previous,
-                    count=1,
-                )
-            else:
-                new = f"{previous.rstrip(' ?')} in {year.group() if year else slot}?"
-            return Standalone(new, rewritten=True)
+        year = _YEAR_RE.search(slot)
+        if year and (_TIME_RE.fullmatch(slot) or re.fullmatch(r"(?:in\s+)?(?:19|20)\d\d", slot)):
+            return Standalone(_with_year(previous, year.group()), rewritten=True)
         if (slot and slot[0].isupper()) or question_entities(f"x {slot}"):
             name = re.sub(r"[’']s$", "", slot)  # "And South Korea's?"
             return Standalone(_replace_subject(previous, name), rewritten=True)

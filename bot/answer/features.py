@@ -77,6 +77,9 @@ _DATE_NAMES = re.compile(
 )
 _DEMONYMS = {"french": "fran", "dutch": "neth", "polish": "pola", "american": "u.s", "us": "u.s"}
 _MIN_WORDS = 6
+# A feature that does not apply to a question (names, for a question without any). The
+# scorer reads it as the average seen in training: it moves the probability neither way.
+MISSING = float("nan")
 
 
 @dataclass
@@ -243,8 +246,9 @@ def describe(question: str, cands: list[Candidate], context: str = "") -> list[C
             "rank_recip": 1.0 / c.rank,
             "fused": float(c.hit.score),
             "dense": float(c.hit.dense or 0.0),
-            "names_sentence": sum(in_sentence) / len(names) if names else 1.0,
-            "names_passage": sum(in_passage) / len(names) if names else 1.0,
+            # a question without names: unknown, not "all found" (see MISSING)
+            "names_sentence": sum(in_sentence) / len(names) if names else MISSING,
+            "names_passage": sum(in_passage) / len(names) if names else MISSING,
             "stand_in": float(stand_in),
             "phrase": sum(p in low for p in pairs) / len(pairs) if pairs else 0.0,
             "length": math.log(len(c.text.split())),

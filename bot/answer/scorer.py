@@ -16,7 +16,7 @@ Pure apart from reading that file once.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +65,11 @@ DECISION_FEATURES = (
 )
 
 
+def standardise(matrix: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """(x - mean) / scale, a missing value (NaN) at 0: the training average."""
+    return np.nan_to_num((matrix - mean) / scale, nan=0.0)
+
+
 @dataclass(frozen=True)
 class Linear:
     """Standardise, then dot with the weights."""
@@ -78,7 +83,7 @@ class Linear:
     def __call__(self, matrix: np.ndarray) -> np.ndarray:
         if matrix.size == 0:
             return np.zeros(0)
-        return ((matrix - self.mean) / self.scale) @ self.coef + self.intercept
+        return standardise(matrix, self.mean, self.scale) @ self.coef + self.intercept
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -106,6 +111,12 @@ class Linear:
         )
 
 
+def _top(values: Iterable[float]) -> float:
+    """The largest value, ignoring missing ones (NaN when all are missing)."""
+    known = [v for v in values if v == v]
+    return max(known) if known else float("nan")
+
+
 def decision_row(values: Sequence[dict[str, float]], scores: np.ndarray) -> np.ndarray:
     """DECISION_FEATURES of a question whose candidates have features `values` and got
     rank `scores`."""
@@ -118,7 +129,7 @@ def decision_row(values: Sequence[dict[str, float]], scores: np.ndarray) -> np.n
         "best_score": float(s[0]),
     }
     row.update({f: top[0][f] for f in _BEST})
-    row.update({f"top_{f}": max(v[f] for v in top) for f in _TOP})
+    row.update({f"top_{f}": _top(v[f] for v in top) for f in _TOP})
     return np.array([row[f] for f in DECISION_FEATURES])
 
 

@@ -74,7 +74,9 @@ def test_bots_on_other_machines_see_the_same_index_and_its_updates(
             data_dir=tmp_path / "reader",
         )
     )
-    assert not reader.ask("What tariff did the delegates agree on marmalade?").answered
+    before = reader.ask("What tariff did the delegates agree on marmalade?")
+    assert "7 percent" not in before.text
+    assert "marmalade.md" not in {c.source for c in before.citations}
     Path(setup["NEWSBOT_ARTICLES_DIR"], "marmalade.md").write_text(
         "# Marmalade Summit Ends\n\nDelegates agreed on a marmalade tariff of 7 percent.\n"
     )
