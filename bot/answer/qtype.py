@@ -237,12 +237,6 @@ _PERSON_TITLE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|Prof|Professor|President|Prime Minister|"
     r"Chancellor|Secretary|Minister|MP|Senator|Judge|Rev|King|Queen|Prince|Princess)\.?\s+[A-Z]",
 )
-_PERSON_CUE = re.compile(
-    r"\b(?:said|says|told|added|according to|chief executive|chairman|boss|director|"
-    r"spokesman|spokeswoman|manager|coach|minister|secretary|president|leader|actor|actress|"
-    r"singer|star|player|captain|striker|winger|founder|author|writer|presenter|analyst|"
-    r"economist|he|she|his|her|who|whose)\b",
-)
 _ORG_CUE = re.compile(
     r"\b(?:[A-Z][\w&'.-]*\s)+(?:Inc|Ltd|plc|PLC|Corp|Corporation|Group|Bank|Holdings|"
     r"Association|Union|Party|Council|Commission|Committee|Agency|Authority|Office|FC|United|"
@@ -302,10 +296,3 @@ def holds(kind: str, sentence: str, question: str = "") -> bool:
         q_low = question.lower()
         return any(v.lower() not in q_low for v in found)
     return any(v.lower() not in asked and v.lower() not in question.lower() for v in found)
-
-
-def person_cue(sentence: str) -> bool:
-    """A name with a role or a speech verb near it: a person, not a place or a firm."""
-    return bool(
-        _PERSON_TITLE.search(sentence) or (_NAME.search(sentence) and _PERSON_CUE.search(sentence))
-    )
