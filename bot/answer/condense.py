@@ -100,7 +100,7 @@ def rewrite(history: Sequence[Turn], question: str) -> Standalone:
     if m:
         slot = (m.group("x") or m.group("y") or "").strip(" ,")
         year = _YEAR_RE.search(slot)
-        if year and (_TIME_RE.fullmatch(slot) or re.fullmatch(r"(?:in\s+)?(?:19|20)\d\d", slot)):
+        if year and _TIME_RE.fullmatch(slot):
             return Standalone(_with_year(previous, year.group()), rewritten=True)
         if (slot and slot[0].isupper()) or question_entities(f"x {slot}"):
             name = re.sub(r"[’']s$", "", slot)  # "And South Korea's?"

@@ -44,8 +44,6 @@ __all__ = [
     "score_sentences",
 ]
 
-# A runner-up joins the best sentence only when it is this likely relative to the best.
-RUNNER_UP_RATIO = 0.0
 # A part of a two-part question is answered when it is this likely relative to the threshold.
 PART_RATIO = 0.5
 # Sentences per part: its best, and a runner-up from the passages about it.
@@ -133,30 +131,21 @@ def confidence(best: Scored) -> float:
 
 
 def select(scored: Sequence[Scored], kind: str, max_sentences: int = 3) -> list[Scored]:
-    """The best sentence first, then runners-up that add something: another source's
-    figure for the same thing, or a likely answer that is not a near-copy nor an echo."""
-    if not scored:
-        return []
-    best = scored[0]
-    chosen = [best]
-    floor = RUNNER_UP_RATIO * best.score
-    for cand in scored[1:]:
+    """The best sentence first, then the likeliest runners-up that add something: not a
+    near-copy, not an echo of the question, and for figure questions holding a figure.
+
+    Runners-up are taken by rank alone: any share floor measured on dev cost accuracy."""
+    chosen: list[Scored] = []
+    for cand in scored:
         if len(chosen) == max_sentences:
             break
-        if cand.echo or any(jaccard(set(cand.terms), set(c.terms)) >= 0.5 for c in chosen):
+        if chosen and (
+            cand.echo
+            or any(jaccard(set(cand.terms), set(c.terms)) >= 0.5 for c in chosen)
+            or (kind in qtype.NUMERIC_TYPES and not cand.type_held)
+        ):
             continue
-        if kind in qtype.NUMERIC_TYPES and not cand.type_held:
-            continue  # a runner-up must hold the figure asked for, not only talk about it
-        other_source = all(cand.chunk.article_id != c.chunk.article_id for c in chosen)
-        new_figures = (
-            kind in qtype.NUMERIC_TYPES
-            and cand.type_held
-            and other_source
-            and cand.numbers - best.numbers
-            and cand.score >= 0.5 * floor
-        )
-        if cand.score >= floor or new_figures:
-            chosen.append(cand)
+        chosen.append(cand)
     return chosen
 
 
