@@ -144,14 +144,36 @@ class Indexer:
         for root in roots:
             if not root.is_dir():
                 raise SourceError(f"Articles folder not found: {root}")
-        if rebuild and (moved := self.ws.set_aside_damaged_store()):
-            log.warning("The store could not be opened; moved it to %s and rebuilding", moved)
         lock = self.ws.lock()
         lock.acquire(wait)
         try:
-            return self._update(roots, rebuild, progress, lock)
+            if rebuild and not settings.chroma_url:
+                return self._rebuild_beside(roots, progress, lock)
+            report = self._update(roots, rebuild, progress, lock)
+            self.ws.mark_vectors_checked()
+            return report
         finally:
             lock.release()
+
+    def _rebuild_beside(
+        self, roots: list[Path], progress: Progress | None, lock: IndexLock
+    ) -> UpdateReport:
+        """Build a whole new embedded store beside the live one and swap it in at the end:
+        the old store is never read (it may be damaged) and keeps serving until the swap."""
+        staged = self.ws.staging()
+        if "embedder" in self.ws.__dict__:
+            staged.__dict__["embedder"] = self.ws.embedder
+        builder = Indexer(staged)
+        builder._chunker = self._chunker
+        report = builder._update(roots, True, progress, lock)
+        staged.mark_vectors_checked()
+        self._chunker = builder._chunker
+        if damaged := self.ws.swap_in(staged):
+            report.warnings.append(
+                Problem(str(damaged), "the old index store was damaged; kept here, not used")
+            )
+        self.ws.written_generation = staged.written_generation
+        return report
 
     def _update(
         self, roots: list[Path], rebuild: bool, progress: Progress | None, lock: IndexLock
@@ -171,11 +193,20 @@ class Indexer:
             store.reset()
             records = store.manifest  # the collections were recreated
             manifest = Manifest(State(MODEL_ID, settings.chunk_tokens))
-        elif not manifest.state.clean:
-            # The last update was killed: drop chunks that no record points at.
-            orphans = store.ids() - manifest.live_chunks()
-            store.delete(orphans)
-            report.recovered = len(orphans)
+        else:
+            store.probe()  # a store that cannot be queried fails here, with advice
+            lost = self._lost_files(manifest)
+            if lost:
+                records.remove(lost)  # re-indexed below as new files
+                report.warnings.extend(
+                    Problem(name, "was listed in the index but missing from the store; re-indexed")
+                    for name in lost
+                )
+            if not manifest.state.clean:
+                # The last update was killed: drop chunks that no record points at.
+                orphans = store.ids() - manifest.live_chunks()
+                store.delete(orphans)
+                report.recovered = len(orphans)
         manifest.state.clean = False
         records.set_state(manifest.state)
 
@@ -250,6 +281,18 @@ class Indexer:
         report.chunks = len(live)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _lost_files(self, manifest: Manifest) -> list[str]:
+        """Files whose chunks the manifest lists but the store does not hold (a store
+        emptied behind the manifest's back); they are dropped from `manifest` to be redone."""
+        live = manifest.live_chunks()
+        if self.ws.store.count() >= len(live):
+            return []  # the usual case, for the price of one count
+        missing = live - self.ws.store.ids()
+        lost = [name for name, e in manifest.files.items() if missing.intersection(e.chunks)]
+        for name in lost:
+            del manifest.files[name]
+        return lost
 
     def _prepare(
         self, name: str, path: Path, digest: str, manifest: Manifest, report: UpdateReport

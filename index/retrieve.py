@@ -17,7 +17,7 @@ from index.fusion import (
     prefer_recent,
     reciprocal_rank_fusion,
 )
-from index.store.bm25 import KeywordHit, KeywordIndex, build_bm25, keyword_index_current
+from index.store.bm25 import KeywordHit, KeywordIndex, open_keyword_index
 from index.store.chroma import date_to_epoch
 from index.text import facts
 from index.types import Chunk, Hit
@@ -83,6 +83,11 @@ class Retriever:
 
     def view(self) -> _View:
         """The current view; one small manifest read, a reload only when it changed."""
+        if self.ws.store_replaced():  # another process's rebuild swapped in a new store
+            with self._lock:
+                if self.ws.store_replaced():
+                    self.ws.reopen_store()
+                    self._view = None
         state = self.ws.store.manifest.state()
         if state is None:
             raise EmptyIndexError("Nothing is indexed yet. Run `newsbot index` first.")
@@ -95,15 +100,11 @@ class Retriever:
                 if manifest is None:
                     raise EmptyIndexError("Nothing is indexed yet. Run `newsbot index` first.")
                 live = manifest.live_chunks()
-                directory = self.ws.bm25_dir
-                if not keyword_index_current(directory, manifest.state.generation):
-                    # e.g. another machine indexed into the shared Chroma server
-                    build_bm25(
-                        sorted(live), self.ws.store.get, directory, manifest.state.generation
-                    )
-                self._view = _View(
-                    manifest.state.generation, frozenset(live), KeywordIndex(directory)
+                # stale when e.g. another machine indexed into the shared Chroma server
+                keyword = open_keyword_index(
+                    self.ws.bm25_dir, manifest.state.generation, sorted(live), self.ws.store.get
                 )
+                self._view = _View(manifest.state.generation, frozenset(live), keyword)
             return self._view
 
     def _rankings(

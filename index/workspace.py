@@ -1,11 +1,22 @@
 """The one place that builds the index's real objects (store, embedder, files) from settings.
 
 Everything is created lazily, so a command only pays for what it touches.
+
+An embedded store lives in a folder that `<data>/chroma` points to (a symlink). A rebuild
+writes a whole new store beside the live one and swaps the link in one rename, so a killed
+rebuild leaves the old index serving, and damage to the old store cannot stop a rebuild.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
 import time
+import zlib
 from functools import cached_property
 from pathlib import Path
 
@@ -16,11 +27,17 @@ from index.store.chroma import ChromaStore
 from index.store.embedder import MiniLMEmbedder
 from index.store.manifest import Manifest
 
+log = logging.getLogger(__name__)
+_PROBE_SECONDS = 60.0
+_CHECKED = ".newsbot-checked"  # inside the store folder, so it moves with the store
+
 
 class Workspace:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, chroma_path: Path | None = None) -> None:
         self.settings = settings
+        self.chroma_path = chroma_path or settings.chroma_path
         self.written_generation: int | None = None  # set when this process updates the index
+        self._opened: str | None = None  # the real folder of the store this process opened
 
     @property
     def bm25_dir(self) -> Path:
@@ -31,13 +48,13 @@ class Workspace:
     def store_location(self) -> str:
         if self.settings.chroma_url:
             return f"{self.settings.chroma_url} (collection {self.settings.collection})"
-        return str(self.settings.chroma_path.resolve())
+        return str(self.chroma_path.resolve())
 
     def manifest(self) -> Manifest | None:
         return self.store.manifest.load()
 
     def lock(self) -> IndexLock:
-        lease = self.store.manifest_collection if self.settings.chroma_url else None
+        lease = self.store.lease_collection if self.settings.chroma_url else None
         return IndexLock(self.settings.data_dir, lease)
 
     @cached_property
@@ -47,7 +64,43 @@ class Workspace:
     @cached_property
     def store(self) -> ChromaStore:
         s = self.settings
-        return ChromaStore(None if s.chroma_url else s.chroma_path, s.collection, s.chroma_url)
+        if s.chroma_url:
+            return ChromaStore(None, s.collection, s.chroma_url)
+        self._opened = os.path.realpath(self.chroma_path)
+        if not self.vectors_checked() and not store_works(self.chroma_path, s.collection):
+            raise StoreError(
+                f"The index store at {self._opened} is damaged: it cannot be queried. "
+                "Run `newsbot index --rebuild` to build a new one from the articles."
+            )
+        store = ChromaStore(self.chroma_path, s.collection)
+        self.mark_vectors_checked()
+        return store
+
+    def vectors_checked(self) -> bool:
+        """Are the store's vector files as they were when last known to work?
+
+        Reading damaged vector files can crash the process (a segmentation fault), so files
+        that changed behind our back are tried in a child process first; a checksum of the
+        files (about 1 ms per MB) is all it costs when nothing changed.
+        """
+        folder = Path(os.path.realpath(self.chroma_path))
+        if not (folder / "chroma.sqlite3").exists():
+            return True  # nothing written yet
+        try:
+            return (folder / _CHECKED).read_text(encoding="utf-8") == _fingerprint(folder)
+        except OSError:
+            return False
+
+    def mark_vectors_checked(self) -> None:
+        folder = Path(os.path.realpath(self.chroma_path))
+        if not (folder / "chroma.sqlite3").exists():
+            return
+        with contextlib.suppress(OSError):  # a read-only store simply is checked again
+            (folder / _CHECKED).write_text(_fingerprint(folder), encoding="utf-8")
+
+    def store_replaced(self) -> bool:
+        """Has another process's rebuild swapped a new embedded store in since we opened?"""
+        return self._opened is not None and os.path.realpath(self.chroma_path) != self._opened
 
     def reopen_store(self) -> None:
         """Re-read an embedded store that another process has written to.
@@ -60,18 +113,82 @@ class Workspace:
         from chromadb.api.client import SharedSystemClient
 
         self.__dict__.pop("store", None)
+        self._opened = None
         SharedSystemClient.clear_system_cache()
 
-    def set_aside_damaged_store(self) -> Path | None:
-        """For `--rebuild`: move an embedded store that cannot be opened out of the way."""
-        if self.settings.chroma_url or not self.settings.chroma_path.exists():
+    # --- rebuilds of an embedded store -------------------------------------------------
+
+    def staging(self) -> Workspace:
+        """A workspace over a new, empty store beside the live one (for `--rebuild`).
+
+        Leftovers of rebuilds that were killed are removed first.
+        """
+        live = os.path.realpath(self.chroma_path)
+        for old in self.chroma_path.parent.glob(f"{self.chroma_path.name}.g*"):
+            if str(old.resolve()) != live and old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+        stamp = time.strftime("%Y%m%d%H%M%S")
+        path = self.chroma_path.with_name(f"{self.chroma_path.name}.g{stamp}-{os.getpid()}")
+        return Workspace(self.settings, chroma_path=path)
+
+    def swap_in(self, staged: Workspace) -> Path | None:
+        """Make the staged store the live one, in one rename; returns the store it replaced.
+
+        The replaced store is checked (in a child process: a damaged vector file can crash
+        whoever reads it) and kept as `chroma.damaged-<time>` when it cannot be queried, or
+        deleted when it was healthy.
+        """
+        live = self.chroma_path
+        link = live.with_name(f".{live.name}.link-{os.getpid()}")
+        link.unlink(missing_ok=True)
+        os.symlink(staged.chroma_path.name, link)
+        previous: Path | None = None
+        if live.is_symlink():
+            previous = live.resolve()
+        elif live.exists():  # a store from before links were used: move it aside once
+            previous = live.with_name(f"{live.name}.old-{os.getpid()}")
+            live.rename(previous)
+        os.replace(link, live)
+        self.reopen_store()
+        if previous is None or not previous.exists():
             return None
-        try:
-            self.store  # noqa: B018 - opening it is the test
+        if store_works(previous, self.settings.collection):
+            shutil.rmtree(previous, ignore_errors=True)
             return None
-        except StoreError:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            target = self.settings.chroma_path.with_name(f"chroma.damaged-{stamp}")
-            self.settings.chroma_path.rename(target)
-            self.reopen_store()  # Chroma caches the broken database by path
-            return target
+        damaged = live.with_name(f"{live.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        previous.rename(damaged)
+        return damaged
+
+
+def _fingerprint(folder: Path) -> str:
+    """A checksum of the vector files. Chroma rewrites them on every open, so times say
+    nothing; their content stays the same unless written (`length.bin` changes on reads and
+    is left out)."""
+    parts = []
+    for path in sorted(folder.glob("*/*")):
+        if path.name == "length.bin":
+            continue
+        crc = 0
+        with contextlib.suppress(OSError), path.open("rb") as f:
+            while block := f.read(1 << 20):
+                crc = zlib.crc32(block, crc)
+        parts.append(f"{path.relative_to(folder)}:{crc:08x}")
+    return "\n".join(parts)
+
+
+def store_works(path: Path, collection: str) -> bool:
+    """Can the embedded store at `path` be opened and queried? Asked in a child process."""
+    code = (
+        "import sys; from pathlib import Path; from index.store.chroma import ChromaStore; "
+        "ChromaStore(Path(sys.argv[1]), sys.argv[2]).probe()"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path), collection],
+            capture_output=True,
+            timeout=_PROBE_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0

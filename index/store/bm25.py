@@ -25,6 +25,7 @@ from index.text import terms
 from index.types import Chunk
 
 _NO_DATE = -1
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def keyword_index_current(directory: Path, generation: int) -> bool:
         meta = json.loads((current / "chunks.json").read_text(encoding="utf-8"))  # type: ignore[operator]
     except (OSError, ValueError, TypeError):
         return False
-    return meta.get("generation") == generation
+    return isinstance(meta, dict) and meta.get("generation") == generation
 
 
 def _previous_terms(directory: Path) -> tuple[list[str], dict[str, np.ndarray], dict]:  # type: ignore[type-arg]
@@ -70,12 +71,16 @@ def _previous_terms(directory: Path) -> tuple[list[str], dict[str, np.ndarray], 
         vocab = json.loads((current / "vocab.json").read_text(encoding="utf-8"))  # type: ignore[operator]
         with np.load(current / "terms.npz") as saved:  # type: ignore[operator]
             flat, offsets = saved["flat"], saved["offsets"]
-    except (OSError, ValueError, TypeError, KeyError):
-        return [], {}, {}  # none yet, or an older layout: start from scratch
-    ids = meta["ids"]
-    terms_by_id = {cid: flat[offsets[i] : offsets[i + 1]] for i, cid in enumerate(ids)}
-    fields = ("articles", "sources", "dates")
-    info = {cid: tuple(meta[f][i] for f in fields) for i, cid in enumerate(ids)}
+        ids = meta["ids"]
+        terms_by_id = {cid: flat[offsets[i] : offsets[i + 1]] for i, cid in enumerate(ids)}
+        fields = ("articles", "sources", "dates")
+        info = {cid: tuple(meta[f][i] for f in fields) for i, cid in enumerate(ids)}
+        if not isinstance(vocab, list) or any(
+            t.size and int(t.max()) >= len(vocab) for t in terms_by_id.values()
+        ):
+            raise ValueError("terms outside the vocabulary")
+    except Exception:  # none yet, an older layout or damage: it is only a cache, start afresh
+        return [], {}, {}
     return vocab, terms_by_id, info
 
 
@@ -137,6 +142,44 @@ def build_bm25(
             shutil.rmtree(old, ignore_errors=True)
 
 
+def open_keyword_index(
+    directory: Path,
+    generation: int,
+    live: Sequence[str],
+    fetch: Callable[[list[str]], list[Chunk]],
+) -> KeywordIndex:
+    """The keyword index for this generation, built when missing or stale and rebuilt when
+    damaged: it is derived from the store, so it is never a reason to fail.
+
+    On a read-only data folder it is built in a temporary folder instead.
+    """
+    if keyword_index_current(directory, generation):
+        try:
+            return KeywordIndex(directory)
+        except Exception as exc:
+            aside = directory.with_name(f"{directory.name}.damaged-{uuid.uuid4().hex[:6]}")
+            log.warning("The keyword index in %s is damaged (%s); rebuilding it", directory, exc)
+            try:
+                directory.rename(aside)
+            except OSError:
+                directory = _scratch(directory)
+    try:
+        build_bm25(live, fetch, directory, generation)
+    except OSError:
+        directory = _scratch(directory)
+        build_bm25(live, fetch, directory, generation)
+    return KeywordIndex(directory)
+
+
+def _scratch(directory: Path) -> Path:
+    """A writable stand-in for a keyword index folder that cannot be written."""
+    import hashlib
+    import tempfile
+
+    tag = hashlib.sha1(str(directory.resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"newsbot-{directory.name}-{tag}"
+
+
 class KeywordIndex:
     """A loaded BM25 index; `search` is pure numpy after load."""
 
@@ -147,18 +190,20 @@ class KeywordIndex:
                 raise OSError("no index built yet")
             directory = current
             meta = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            self.generation: int = int(meta.get("generation", -1))
+            self.ids: list[str] = [str(i) for i in meta["ids"]]
+            self.sources = np.array(meta["sources"], dtype=object)
+            self.dates = np.array(meta["dates"], dtype=np.int64)
+            if not len(self.ids) == len(self.sources) == len(self.dates):
+                raise ValueError("lists of different lengths")
+            self._model = None
+            if self.ids:
+                self._model = _bm25s().BM25.load(str(directory))
+        except Exception as exc:
             raise StoreError(
-                f"The keyword index in {directory} is missing or unreadable ({exc}). "
-                "Run `newsbot index --rebuild`."
+                f"The keyword index in {directory} is missing or unreadable "
+                f"({type(exc).__name__}: {exc})."
             ) from None
-        self.generation: int = int(meta.get("generation", -1))
-        self.ids: list[str] = meta["ids"]
-        self.sources = np.array(meta["sources"], dtype=object)
-        self.dates = np.array(meta["dates"], dtype=np.int64)
-        self._model = None
-        if self.ids:
-            self._model = _bm25s().BM25.load(str(directory))
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -72,6 +72,7 @@ class ChromaStore:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        self.location = url or str(path)
         try:
             if url:
                 from urllib.parse import urlparse
@@ -86,18 +87,36 @@ class ChromaStore:
             else:
                 assert path is not None
                 path.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+                self._client = chromadb.PersistentClient(
+                    path=str(path.resolve()), settings=chroma_settings
+                )
             self._name = collection
             self._col, self._manifest_col = self._open()
         except StoreError:
             raise
-        except Exception as exc:  # chromadb raises many types; all mean "store unusable"
-            where = url or str(path)
+        except OSError as exc:
             raise StoreError(
-                f"Cannot open the Chroma store at {where}: {exc}. If the data folder is "
-                "damaged, delete it or run `newsbot index --rebuild`."
+                f"Cannot create the index folder {path}: {exc.strerror or exc}. "
+                "Check NEWSBOT_DATA_DIR and its permissions."
             ) from None
-        self.location = url or str(path)
+        except Exception as exc:  # chromadb raises many types; all mean "store unusable"
+            detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            what = f"{type(exc).__name__}" + (f": {detail}" if detail else "")
+            if url:
+                raise StoreError(
+                    f"Cannot reach the Chroma server at {url} ({what}). Check that it is "
+                    "running and that NEWSBOT_CHROMA_URL is right."
+                ) from None
+            if "readonly" in detail.lower() or "read-only" in detail.lower():
+                raise StoreError(
+                    f"The index folder {path} is read-only ({what}). Make it writable, "
+                    "or see the README on read-only deployments."
+                ) from None
+            raise StoreError(
+                f"Cannot open the index store at {path} ({what}). "
+                "Run `newsbot index --rebuild` to build a new one from the articles."
+            ) from None
+        self._lease_col: Any | None = None
 
     def _open(self):  # type: ignore[no-untyped-def]
         chunks = self._client.get_or_create_collection(
@@ -108,24 +127,45 @@ class ChromaStore:
         )
         return chunks, manifest
 
+    def reopen(self) -> None:
+        """Find the collections again by name: another process's rebuild replaced them."""
+        self._col, self._manifest_col = self._open()
+
     @property
     def manifest_collection(self) -> Any:
-        """The raw collection of manifest records (the indexer's lease lives there too)."""
+        """The raw collection of manifest records."""
         return self._manifest_col
 
     @property
+    def lease_collection(self) -> Any:
+        """Where indexers take their lease with a Chroma server: a collection of its own,
+        so that `reset()` (a rebuild) never deletes the lease it is running under."""
+        if self._lease_col is None:
+            self._lease_col = self._client.get_or_create_collection(
+                f"{self._name}-lock", embedding_function=None
+            )
+        return self._lease_col
+
+    @property
     def manifest(self) -> ManifestStore:
-        return ManifestStore(self._manifest_col, self.location)
+        return ManifestStore(self, self.location)
 
     @chroma_errors
     def reset(self) -> None:
-        """Drop every chunk and the manifest (for `index --rebuild`)."""
+        """Drop every chunk and the manifest (for `index --rebuild` with a Chroma server)."""
         if self._col.count() == 0 and self._manifest_col.count() == 0:
             return  # nothing to drop; readers' handles stay valid
         for name in (self._name, f"{self._name}-manifest"):
             with contextlib.suppress(Exception):
                 self._client.delete_collection(name)
         self._col, self._manifest_col = self._open()
+
+    @chroma_errors
+    def probe(self) -> None:
+        """Touch the vector index once: a damaged one fails here, not in the middle of a run."""
+        got = self._col.get(limit=1, include=["embeddings"])
+        if got["ids"]:
+            self._col.query(query_embeddings=[got["embeddings"][0]], n_results=1)
 
     @chroma_errors
     def ids(self) -> set[str]:

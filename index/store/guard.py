@@ -12,11 +12,28 @@ from index.errors import StoreError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def collection_replaced(exc: Exception) -> bool:
+    """Another process's rebuild deleted the collection this handle points at."""
+    return type(exc).__name__ in {"NotFoundError", "InvalidCollectionException"} or (
+        "does not exist" in str(exc) and "ollection" in str(exc)
+    )
+
+
 def chroma_errors(fn: F) -> F:
+    """Wrap a store method: a replaced collection is found again by name and the call
+    retried once (long-running readers survive a rebuild); anything else is a StoreError."""
+
     @functools.wraps(fn)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(self, *args, **kwargs)
+            try:
+                return fn(self, *args, **kwargs)
+            except Exception as exc:
+                reopen = getattr(self, "reopen", None)
+                if reopen is None or isinstance(exc, StoreError) or not collection_replaced(exc):
+                    raise
+                reopen()
+                return fn(self, *args, **kwargs)
         except StoreError:
             raise
         except Exception as exc:  # chromadb and its HTTP stack raise many types
@@ -25,6 +42,16 @@ def chroma_errors(fn: F) -> F:
             raise StoreError(
                 f"The index store ({where}) failed: {type(exc).__name__}"
                 + (f": {detail}" if detail else "")
+                + _advice(exc, where)
             ) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _advice(exc: Exception, where: str) -> str:
+    if where.startswith(("http://", "https://")):
+        return ". Check that the Chroma server is running and reachable."
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return ". The index folder is read-only; see the README on read-only deployments."
+    return ". If it keeps failing, run `newsbot index --rebuild`."

@@ -88,9 +88,16 @@ def _state_meta(state: State) -> dict[str, Any]:
 class ManifestStore:
     """The manifest records in a Chroma collection (`<collection>-manifest`)."""
 
-    def __init__(self, collection: Any, location: str = "the Chroma store") -> None:
-        self._col = collection
+    def __init__(self, store: Any, location: str = "the Chroma store") -> None:
+        self._store = store  # a ChromaStore: its collection handle may be renewed
         self.location = location
+
+    @property
+    def _col(self) -> Any:
+        return self._store.manifest_collection
+
+    def reopen(self) -> None:
+        self._store.reopen()
 
     def _unreadable(self, why: str) -> StoreError:
         return StoreError(

@@ -112,5 +112,5 @@ def test_server_down_is_a_clear_error(tmp_path: Path) -> None:
     from tests.server.conftest import free_port
 
     bot = NewsBot(load_settings(chroma_url=f"http://127.0.0.1:{free_port()}", data_dir=tmp_path))
-    with pytest.raises(StoreError, match=r"Cannot open the Chroma store at http://127\.0\.0\.1"):
+    with pytest.raises(StoreError, match=r"Cannot reach the Chroma server at http://127\.0\.0\.1"):
         bot.ask("How many troops?")
