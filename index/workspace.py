@@ -72,7 +72,10 @@ class Workspace:
                 f"The index store at {self._opened} is damaged: it cannot be queried. "
                 "Run `newsbot index --rebuild` to build a new one from the articles."
             )
-        store = ChromaStore(self.chroma_path, s.collection)
+        path = self.chroma_path
+        if path.exists() and not os.access(path, os.W_OK):
+            path = _writable_copy(path)
+        store = ChromaStore(path, s.collection)
         self.mark_vectors_checked()
         return store
 
@@ -174,6 +177,21 @@ def _fingerprint(folder: Path) -> str:
                 crc = zlib.crc32(block, crc)
         parts.append(f"{path.relative_to(folder)}:{crc:08x}")
     return "\n".join(parts)
+
+
+def _writable_copy(path: Path) -> Path:
+    """A private copy of a store on a read-only data folder (a container mounting the index
+    read-only): Chroma writes even to read, so readers work on the copy, which is removed
+    when the process ends. It costs a copy of the store's files per process."""
+    import atexit
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="newsbot-store-"))
+    atexit.register(shutil.rmtree, scratch, True)
+    copy = scratch / "chroma"
+    shutil.copytree(path, copy, symlinks=False)
+    log.info("The index folder %s is read-only; reading a copy in %s", path, copy)
+    return copy
 
 
 def store_works(path: Path, collection: str) -> bool:

@@ -52,6 +52,8 @@ def _advice(exc: Exception, where: str) -> str:
     if where.startswith(("http://", "https://")):
         return ". Check that the Chroma server is running and reachable."
     text = str(exc).lower()
+    if "disk is full" in text or "no space left" in text:
+        return ". The disk is full: free some space, then run `newsbot index` again."
     if "readonly" in text or "read-only" in text:
         return ". The index folder is read-only; see the README on read-only deployments."
     return ". If it keeps failing, run `newsbot index --rebuild`."
