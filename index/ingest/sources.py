@@ -25,6 +25,7 @@ SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | FEED_SUFFIXES
 _TEXT_KEYS = ("text", "content", "body", "article", "summary", "description")
 _DATE_KEYS = ("date", "published", "published_at", "publishedAt", "pubDate", "datetime")
 _FIRST_YEAR = 1900  # older "news" dates are typos or garbage
+_BLOCK = 1 << 20  # bytes per read
 _MS_EPOCH = 1e11  # an epoch above this (year 5138 in seconds) is in milliseconds
 _FILE_KINDS = {
     stat.S_IFIFO: "a FIFO",
@@ -100,7 +101,7 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
             if info.st_size > max_bytes:
                 raise SourceError(_too_big(info.st_size, max_bytes))
             parts, size = [], 0
-            while size <= max_bytes and (part := os.read(fd, max_bytes + 1 - size)):
+            while size <= max_bytes and (part := os.read(fd, min(max_bytes + 1 - size, _BLOCK))):
                 parts.append(part)
                 size += len(part)
         finally:
