@@ -6,7 +6,6 @@ import hashlib
 import logging
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -118,7 +117,7 @@ def _file_date(path: Path) -> date | None:
         return None
 
 
-def file_digest(path: Path, max_bytes: int = sys.maxsize) -> str:
+def file_digest(path: Path, max_bytes: int = 1 << 62) -> str:
     """SHA-256 of a regular file of at most max_bytes (SourceError otherwise)."""
     return hashlib.sha256(read_bytes(path, max_bytes)).hexdigest()
 
