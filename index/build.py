@@ -14,7 +14,15 @@ from pathlib import Path
 
 from index.errors import SourceError
 from index.ingest.chunk import Chunker
-from index.ingest.sources import discover, read_docs, to_articles
+from index.ingest.sources import (
+    describe,
+    discover,
+    plausible,
+    printable,
+    read_bytes,
+    read_docs,
+    to_articles,
+)
 from index.lock import IndexLock
 from index.store import sentvec
 from index.store.bm25 import build_bm25, keyword_index_current
@@ -101,15 +109,39 @@ _fault_counts: dict[str, int] = {}
 
 
 def _file_date(path: Path) -> date | None:
-    """The file's modification day: the date of last resort for an undated story."""
+    """The file's modification day: the date of last resort for an undated story.
+    None when the clock of whoever wrote the file was absurd (year 33658, 1970...)."""
     try:
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
-    except OSError:
+        return plausible(datetime.fromtimestamp(path.stat().st_mtime, UTC).date())
+    except (OSError, OverflowError, ValueError):
         return None
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def file_digest(path: Path, max_bytes: int = 1 << 62) -> str:
+    """SHA-256 of a regular file of at most max_bytes (SourceError otherwise)."""
+    return hashlib.sha256(read_bytes(path, max_bytes)).hexdigest()
+
+
+def _name_prefix(root: Path, articles_dir: Path) -> str:
+    """What the manifest names of root's files start with.
+
+    Files of the configured articles folder (or a folder inside it) are named relative to
+    it, so indexing a subfolder finds the same records; any other folder's files carry its
+    absolute path, which no relative name can collide with. A run only ever removes names
+    under the prefixes of the roots it was given.
+    """
+    real, base = root.resolve(), articles_dir.resolve()
+    if real == base:
+        return ""
+    if real.is_relative_to(base):
+        return printable(real.relative_to(base).as_posix()) + "/"
+    return printable(real.as_posix()).rstrip("/") + "/"
+
+
+def _owned(name: str, prefixes: list[str]) -> bool:
+    """Whether a manifest name belongs to one of the roots with these prefixes."""
+    absolute = name.startswith("/")
+    return any(name.startswith(p) and absolute == p.startswith("/") for p in prefixes)
 
 
 class Indexer:
@@ -143,7 +175,7 @@ class Indexer:
         roots = roots or [settings.articles_dir]
         for root in roots:
             if not root.is_dir():
-                raise SourceError(f"Articles folder not found: {root}")
+                raise SourceError(f"Articles folder not found: {printable(str(root))}")
         lock = self.ws.lock()
         lock.acquire(wait)
         try:
@@ -211,12 +243,12 @@ class Indexer:
         records.set_state(manifest.state)
 
         seen: dict[str, Path] = {}
-        for root in roots:
+        prefixes = [_name_prefix(root, settings.articles_dir) for root in roots]
+        for root, prefix in zip(roots, prefixes, strict=True):
             for path, rel in discover(root):
-                name = rel if len(roots) == 1 else f"{root.name}/{rel}"
-                seen[name] = path
+                seen[prefix + printable(rel)] = path
         stale: set[str] = set()
-        gone = sorted(set(manifest.files) - set(seen))
+        gone = sorted(n for n in set(manifest.files) - set(seen) if _owned(n, prefixes))
         records.remove(gone)
         for name in gone:
             stale.update(manifest.files.pop(name).chunks)
@@ -224,11 +256,15 @@ class Indexer:
 
         todo: list[tuple[str, Path, str]] = []
         owner = {entry.sha256: name for name, entry in manifest.files.items()}
+        max_bytes = int(settings.max_file_mb * 2**20)
         for name, path in seen.items():
             try:
-                digest = file_digest(path)
-            except OSError as exc:
-                report.problems.append(Problem(name, f"cannot read: {exc.strerror or exc}"))
+                digest = file_digest(path, max_bytes)
+            except SourceError as exc:
+                report.problems.append(Problem(name, str(exc)))
+                continue
+            except Exception as exc:  # a bug must cost one file, not the run
+                report.problems.append(Problem(name, f"could not read: {describe(exc)}"))
                 continue
             entry = manifest.files.get(name)
             if entry and entry.sha256 == digest:
@@ -302,12 +338,15 @@ class Indexer:
             articles = to_articles(name, docs, _file_date(path))
             if not articles:
                 raise SourceError("no article text left after cleaning")
+            chunks = [c for a in articles for c in self.chunker.chunk(a)]
         except SourceError as exc:
             # A broken file keeps whatever version of it was indexed before.
             report.problems.append(Problem(name, str(exc)))
             return None
+        except Exception as exc:  # a bug in a parser must cost one file, not the run
+            report.problems.append(Problem(name, f"could not read: {describe(exc)}"))
+            return None
         report.warnings.extend(Problem(name, w) for w in warnings)
-        chunks = [c for a in articles for c in self.chunker.chunk(a)]
         return _Pending(
             source=name,
             sha256=digest,

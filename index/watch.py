@@ -9,7 +9,7 @@ from pathlib import Path
 
 from index.build import UpdateReport
 from index.errors import NewsbotError
-from index.ingest.sources import SUFFIXES
+from index.ingest.sources import SUFFIXES, describe
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,8 @@ def watch(
 
     watchfiles groups the events of a burst (an editor's save, a copy of many files) until
     the folder has been quiet for `quiet_ms` (at most 10 s), so one burst costs one update.
-    A failed update is reported and watching goes on.
+    A failed update is reported and watching goes on, whatever the failure: a daemon
+    must outlive one bad file or one bug.
     """
     from watchfiles import watch as watch_changes
 
@@ -40,6 +41,9 @@ def watch(
             on_report(update())
         except NewsbotError as exc:
             on_error(exc)
+        except Exception as exc:
+            log.debug("update failed", exc_info=True)  # NEWSBOT_DEBUG shows the traceback
+            on_error(NewsbotError(f"update failed: {describe(exc)}"))
 
     run_once()
     for _changes in watch_changes(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import math
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from index.errors import SourceError
@@ -21,6 +24,16 @@ FEED_SUFFIXES = {".rss", ".atom", ".xml"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | FEED_SUFFIXES
 _TEXT_KEYS = ("text", "content", "body", "article", "summary", "description")
 _DATE_KEYS = ("date", "published", "published_at", "publishedAt", "pubDate", "datetime")
+_FIRST_YEAR = 1900  # older "news" dates are typos or garbage
+_BLOCK = 1 << 20  # bytes per read
+_MS_EPOCH = 1e11  # an epoch above this (year 5138 in seconds) is in milliseconds
+_FILE_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFDIR: "a folder",
+}
 
 
 @dataclass(frozen=True)
@@ -35,11 +48,18 @@ class RawDoc:
     outlet: str | None = None
 
 
+def printable(name: str) -> str:
+    """A file name fit for a terminal, a log and a manifest id: bytes that are not UTF-8
+    (os.fsdecode's surrogates) are written as \\xNN instead of crashing the printer."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def discover(root: Path) -> Iterator[tuple[Path, str]]:
     """(path, relative name) of every article file below root, sorted, hidden ones skipped.
 
     Symlinks are followed only when they stay inside root, so a link cannot pull in
-    files from elsewhere on the machine.
+    files from elsewhere on the machine. Broken links (dangling, looping) are listed:
+    reading them fails, and that failure is what the user gets to see.
     """
     root_real = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -48,9 +68,57 @@ def discover(root: Path) -> Iterator[tuple[Path, str]]:
             if name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES:
                 continue
             path = Path(dirpath) / name
-            if path.is_symlink() and not path.resolve().is_relative_to(root_real):
+            if path.is_symlink() and not _link_inside(path, root_real):
                 continue
             yield path, path.relative_to(root).as_posix()
+
+
+def _link_inside(path: Path, root_real: Path) -> bool:
+    """Whether a symlink points inside root; a loop counts as inside, so it gets reported."""
+    try:
+        return path.resolve().is_relative_to(root_real)
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        return True
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most max_bytes; SourceError otherwise.
+
+    FIFOs, sockets and devices are refused before they are opened (reading a FIFO blocks
+    forever). The size is checked on the opened file and at most max_bytes + 1 bytes are
+    read, so a huge, sparse or growing file costs nothing.
+    """
+    try:
+        kind = _FILE_KINDS.get(stat.S_IFMT(path.stat().st_mode))
+        if kind:
+            raise SourceError(f"not a regular file ({kind}); not read")
+        # O_NONBLOCK: a FIFO swapped in after the check still cannot block the open
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise SourceError("not a regular file; not read")
+            if info.st_size > max_bytes:
+                raise SourceError(_too_big(info.st_size, max_bytes))
+            parts, size = [], 0
+            while size <= max_bytes and (part := os.read(fd, min(max_bytes + 1 - size, _BLOCK))):
+                parts.append(part)
+                size += len(part)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SourceError("cannot read: symlink loop") from None
+        if isinstance(exc, FileNotFoundError) and path.is_symlink():
+            raise SourceError("cannot read: broken symlink (its target does not exist)") from None
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    if size > max_bytes:
+        raise SourceError(_too_big(size, max_bytes))
+    return b"".join(parts)
+
+
+def _too_big(size: int, max_bytes: int) -> str:
+    return f"too big ({size / 2**20:.1f} MiB > {max_bytes / 2**20:.1f} MiB)"
 
 
 def decode(data: bytes) -> tuple[str, str | None]:
@@ -63,32 +131,57 @@ def decode(data: bytes) -> tuple[str, str | None]:
         return data.decode("cp1252", errors="replace"), "not valid UTF-8; read as Windows-1252"
 
 
+def plausible(when: date | None) -> date | None:
+    """The date if a news story can carry it (1900 to two years ahead), else None: a year
+    like 33658 or 0 is a typo or garbage, and must not crash or skew the timeline."""
+    if when is None or not _FIRST_YEAR <= when.year <= date.today().year + 2:
+        return None
+    return when
+
+
 def parse_date(value: object) -> date | None:
-    """A date from metadata: ISO strings, epoch numbers or written dates."""
-    if value is None or value == "":
+    """A date from metadata: ISO strings, epoch numbers (seconds or milliseconds) or written
+    dates. None for anything missing, unreadable or implausible; never an exception."""
+    if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value).date()
-    text = str(value).strip()
+        return _epoch_date(value)
+    text = str(value).strip()[:200]
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        return plausible(datetime.fromisoformat(text.replace("Z", "+00:00")).date())
     except ValueError:
         pass
     try:
         from email.utils import parsedate_to_datetime
 
-        return parsedate_to_datetime(text).date()
-    except (TypeError, ValueError, IndexError):
-        return find_date(text)
+        return plausible(parsedate_to_datetime(text).date())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return plausible(find_date(text))
 
 
-def _from_json_obj(obj: object, key: str) -> RawDoc | None:
+def _epoch_date(value: float) -> date | None:
+    """Epoch seconds, or milliseconds as JavaScript writes them (1717171717000)."""
+    if not math.isfinite(value) or value < 0:
+        return None  # a negative epoch in a news feed is garbage, not 1969
+    if value > _MS_EPOCH:
+        value = value / 1000
+    try:
+        return plausible(datetime.fromtimestamp(value, UTC).date())
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _from_json_obj(obj: object, key: str, warnings: list[str]) -> RawDoc | None:
     if not isinstance(obj, dict):
         return None
     text = next((obj[k] for k in _TEXT_KEYS if isinstance(obj.get(k), str) and obj[k]), None)
     if not text:
         return None
-    when = next((parse_date(obj[k]) for k in _DATE_KEYS if obj.get(k)), None)
+    raw = next((obj[k] for k in _DATE_KEYS if obj.get(k)), None)
+    when = parse_date(raw)
+    if raw is not None and when is None:
+        shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:40] + "…"
+        warnings.append(f"{key + ': ' if key else ''}date {shown} is not a usable date; ignored")
     title = obj.get("title") or obj.get("headline")
     outlet = obj.get("outlet") or obj.get("source") or obj.get("publisher")
     return RawDoc(
@@ -101,12 +194,16 @@ def _from_json_obj(obj: object, key: str) -> RawDoc | None:
     )
 
 
-def _read_json(text: str, suffix: str) -> list[RawDoc]:
+def _read_json(text: str, suffix: str, warnings: list[str]) -> list[RawDoc]:
     if suffix == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SourceError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
+        except RecursionError:
+            raise SourceError("invalid JSON: nested too deeply") from None
+        except ValueError as exc:  # e.g. an integer longer than Python's digit limit
+            raise SourceError(f"invalid JSON: {_first_line(exc)}") from None
         items = data if isinstance(data, list) else [data]
         keyed = [(f"#{i}" if len(items) > 1 else "", obj) for i, obj in enumerate(items, 1)]
     else:
@@ -118,10 +215,25 @@ def _read_json(text: str, suffix: str) -> list[RawDoc]:
                 keyed.append((f"#{lineno}", json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise SourceError(f"invalid JSON on line {lineno}: {exc.msg}") from None
-    docs = [doc for key, obj in keyed if (doc := _from_json_obj(obj, key))]
+            except RecursionError:
+                raise SourceError(f"invalid JSON on line {lineno}: nested too deeply") from None
+            except ValueError as exc:
+                raise SourceError(f"invalid JSON on line {lineno}: {_first_line(exc)}") from None
+    docs = [doc for key, obj in keyed if (doc := _from_json_obj(obj, key, warnings))]
     if not docs:
         raise SourceError("no object with a text/content/body field")
     return docs
+
+
+def _first_line(exc: BaseException, limit: int = 120) -> str:
+    """An exception's message cut to one short line, fit for a problem report."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(exc: BaseException) -> str:
+    """`<ExceptionType>: <short message>` for a failure nobody foresaw."""
+    return f"{type(exc).__name__}: {_first_line(exc)}"
 
 
 def html_to_doc(html: str) -> RawDoc:
@@ -191,13 +303,7 @@ def _read_feed(data: bytes) -> list[RawDoc]:
 
 def read_docs(path: Path, max_bytes: int) -> tuple[list[RawDoc], list[str]]:
     """Raw documents of one file and warnings about it; SourceError when it is unusable."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SourceError(f"too big ({size / 2**20:.1f} MiB > {max_bytes / 2**20:.1f} MiB)")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    data = read_bytes(path, max_bytes)
     if not data.strip():
         raise SourceError("empty file")
     suffix = path.suffix.lower()
@@ -206,7 +312,7 @@ def read_docs(path: Path, max_bytes: int) -> tuple[list[RawDoc], list[str]]:
     text, warning = decode(data)
     warnings = [warning] if warning else []
     if suffix in JSON_SUFFIXES:
-        return _read_json(text, suffix), warnings
+        return _read_json(text, suffix, warnings), warnings
     if suffix in HTML_SUFFIXES:
         return [html_to_doc(text)], warnings
     return [RawDoc(key="", text=text)], warnings

@@ -23,13 +23,19 @@ from bot.discord.formatting import (
 )
 from bot.discord.work import failure_reply
 from index.errors import NewsbotError
+from index.ingest.sources import describe
 
 if TYPE_CHECKING:
     from bot.discord.client import NewsDiscordBot
-    from index.build import UpdateReport
+    from index.build import Problem, UpdateReport
     from index.feeds import FetchReport
 
 log = logging.getLogger(__name__)
+
+
+def problem_line(problem: Problem) -> tuple[str, str]:
+    """A problem's file and message, each cut to one line for the log."""
+    return problem.source, " ".join(problem.message.split())
 
 
 class AdminCog(commands.Cog):
@@ -93,6 +99,8 @@ class AdminCog(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def _auto_update(self) -> None:
+        """One background cycle. It never raises: an exception would end the task loop, and
+        with it every later update, so a failure is one log line and the next cycle runs."""
         if self._update_lock.locked():
             return
         await self._refresh_feeds()
@@ -100,9 +108,12 @@ class AdminCog(commands.Cog):
             report = await self.update_index()
         except NewsbotError as exc:
             log.warning("automatic index update failed: %s", exc)
-        except Exception:
-            log.exception("automatic index update failed")
+        except Exception as exc:
+            log.error("automatic index update failed: %s", describe(exc))  # one line
+            log.debug("automatic index update failed", exc_info=True)
         else:
+            for problem in report.problems:
+                log.warning("automatic index update: skipped %s: %s", *problem_line(problem))
             if report.changed or report.problems:
                 log.info(
                     "automatic index update: %d added, %d updated, %d removed, %d problems",
