@@ -252,8 +252,8 @@ class Http:
             try:
                 resp = self.client.send(request, stream=True)
             except BlockedAddress as exc:
-                where = f"redirected to {request.url}, which" if hop else "it"
-                raise FetchError(f"{where} {exc}") from None
+                where = f"redirected to {request.url}, which " if hop else ""
+                raise FetchError(f"{where}{exc}") from None
             try:
                 if resp.next_request is None:
                     return self._read(resp)

@@ -57,7 +57,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class NewsSite:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host  # any 127.x.y.z: another loopback host for the address guard tests
         self.resources: dict[str, Resource] = {}
         self.seen: list[Seen] = []
         self.hits = 0  # requests received, including those that never got an answer
@@ -74,13 +75,13 @@ class NewsSite:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = _Server((host, 0), Handler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def put(self, path: str, body: str, content_type: str = HTML, **options: object) -> None:
         with self._lock:
