@@ -3,9 +3,11 @@ writing one JSON file per story into the articles folder for the normal indexer.
 
 - Registry: `<data_dir>/feeds.json`, each feed with its state (ETag, Last-Modified, last
   fetch, last error, stories), written atomically.
-- Fetching: httpx with a timeout (per read and for the whole download), a User-Agent and
-  a conditional GET (If-None-Match / If-Modified-Since; 304 means nothing to do). Feeds
-  and pages fail independently: each failure is reported, the rest continue.
+- Fetching: httpx with one total deadline per fetch (connect, headers, body, redirects),
+  a User-Agent and a conditional GET (If-None-Match / If-Modified-Since; 304 means nothing
+  to do). URLs from feed content and redirects may not reach private addresses unless the
+  host is the feed's own or allowed (`index/http_guard.py`). Feeds and pages fail
+  independently: each failure is reported, the rest continue.
 - Stories: `<articles_dir>/feeds/<feed-slug>/<sha1(key)[:16]>.json`, key = GUID, else the
   normalised URL. The same story from another feed is stored once (by the feed that
   found it first); a correction rewrites its file; an unchanged story is not touched, so

@@ -73,8 +73,9 @@ class Settings(BaseSettings):
         15.0,
         gt=0,
         le=300,
-        description="Seconds a feed or article page may take to connect, between received "
-        "bytes and for the whole download; then it is reported as timed out and skipped.",
+        description="Seconds a feed or article page fetch may take in all (connecting, "
+        "headers, body and every redirect together); then it is reported as timed out "
+        "and skipped.",
     )
     feed_allow_hosts: str = Field(
         "",

@@ -298,3 +298,34 @@ def test_every_resolved_address_is_checked(monkeypatch: pytest.MonkeyPatch) -> N
         resolve_checked("rebind.example", 80)
     assert resolve_checked("93.184.216.34", 80) == ["93.184.216.34"]  # literal: no lookup
     assert parse_hosts(" Intranet.Local., ,[::1] ") == {"intranet.local", "::1"}
+
+
+def test_the_guard_connects_to_the_address_it_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: the name is resolved once; the connection goes to that checked address."""
+    import socket
+
+    import httpcore
+
+    from index.http_guard import Guard
+
+    lookups: list[str] = []
+    connects: list[str] = []
+
+    def answer(host: str, port: int, **kw: object) -> list[tuple[object, ...]]:
+        lookups.append(host)  # a second lookup would answer 127.0.0.1
+        ip = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))]
+
+    def connect(self: object, host: str, port: int, *args: object) -> object:
+        connects.append(host)
+        raise httpcore.ConnectError("not really connecting")
+
+    monkeypatch.setattr(socket, "getaddrinfo", answer)
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect)
+    guard = Guard(1)
+    with pytest.raises(httpcore.ConnectError), guard.fetch(1):
+        guard.connect_tcp("rebind.example", 80)
+    assert (lookups, connects) == (["rebind.example"], ["93.184.216.34"])
+    with guard.fetch(1, exempt=["Rebind.Example"]), pytest.raises(httpcore.ConnectError):
+        guard.connect_tcp("rebind.example", 80)  # exempt: connects by name, as usual
+    assert connects[-1] == "rebind.example"
