@@ -3,9 +3,11 @@ writing one JSON file per story into the articles folder for the normal indexer.
 
 - Registry: `<data_dir>/feeds.json`, each feed with its state (ETag, Last-Modified, last
   fetch, last error, stories), written atomically.
-- Fetching: httpx with a timeout (per read and for the whole download), a User-Agent and
-  a conditional GET (If-None-Match / If-Modified-Since; 304 means nothing to do). Feeds
-  and pages fail independently: each failure is reported, the rest continue.
+- Fetching: httpx with one total deadline per fetch (connect, headers, body, redirects),
+  a User-Agent and a conditional GET (If-None-Match / If-Modified-Since; 304 means nothing
+  to do). URLs from feed content and redirects may not reach private addresses unless the
+  host is the feed's own or allowed (`index/http_guard.py`). Feeds and pages fail
+  independently: each failure is reported, the rest continue.
 - Stories: `<articles_dir>/feeds/<feed-slug>/<sha1(key)[:16]>.json`, key = GUID, else the
   normalised URL. The same story from another feed is stored once (by the feed that
   found it first); a correction rewrites its file; an unchanged story is not touched, so
@@ -27,6 +29,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from index.errors import NewsbotError
 from index.ingest.feeds import (
@@ -46,6 +49,7 @@ from index.settings import Settings
 FEEDS_FOLDER = "feeds"  # inside the articles folder
 REGISTRY_FILE = "feeds.json"  # inside the data folder
 _PAGE_WORKERS = 4
+_MAX_REDIRECTS = 5
 _FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8"
 _PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
@@ -184,53 +188,115 @@ class Fetched:
 
 
 class Http:
-    """GET with a timeout per read and for the whole response, and a size limit."""
+    """GET with one total deadline (connect, headers, body and every redirect together), a
+    size limit, and the address guard of `index/http_guard.py`.
+
+    Redirects are followed here, hop by hop, so each target is checked like any other URL
+    from feed content. Connections are not kept alive: each request connects afresh, under
+    the rules of its own fetch, so a connection opened for an exempt host is never reused
+    for a URL that would be blocked. Proxies from the environment are not used: the guard
+    must see the address it connects to.
+    """
 
     def __init__(self, settings: Settings) -> None:
         import httpx
 
+        from index.http_guard import Guard
+
         self.timeout = settings.feed_timeout_seconds
         self.max_bytes = int(settings.max_file_mb * 2**20)
+        self.max_redirects = _MAX_REDIRECTS
+        self.allow_hosts = settings.feed_allow_host_set
+        self.guard = Guard(self.timeout)
+        transport = httpx.HTTPTransport(trust_env=False)
+        # httpx has no public way to pass a network backend; httpcore takes one.
+        transport._pool = httpcore_pool(self.guard)
         self.client = httpx.Client(
             timeout=httpx.Timeout(self.timeout),
             headers={"User-Agent": settings.feed_user_agent},
-            follow_redirects=True,
-            max_redirects=5,
+            follow_redirects=False,
+            transport=transport,
+            trust_env=False,
         )
 
     def close(self) -> None:
         self.client.close()
 
-    def get(self, url: str, headers: dict[str, str] | None = None) -> Fetched:
+    def get(
+        self, url: str, headers: dict[str, str] | None = None, home: str | None = None
+    ) -> Fetched:
+        """GET url within the timeout; FetchError with a one-line reason otherwise.
+
+        `home` is the registered feed's URL: its host, and NEWSBOT_FEED_ALLOW_HOSTS, may
+        be private addresses; any other host must resolve to public addresses only.
+        """
         import httpx
 
-        deadline = time.monotonic() + self.timeout
-        try:
-            with self.client.stream("GET", url, headers=headers) as resp:
-                body = bytearray()
-                if resp.status_code == 200:
-                    for chunk in resp.iter_bytes():
-                        body += chunk
-                        if len(body) > self.max_bytes:
-                            raise FetchError(f"larger than {self.max_bytes / 2**20:g} MiB")
-                        if time.monotonic() > deadline:
-                            raise FetchError(f"timed out after {self.timeout:g} s")
-                return Fetched(
-                    resp.status_code,
-                    bytes(body),
-                    str(resp.url),
-                    resp.headers.get("content-type"),
-                    resp.headers.get("etag"),
-                    resp.headers.get("last-modified"),
-                )
-        except httpx.TimeoutException:
-            raise FetchError(f"timed out after {self.timeout:g} s") from None
-        except httpx.TooManyRedirects:
-            raise FetchError("too many redirects") from None
-        except httpx.ConnectError as exc:
-            raise FetchError(f"cannot connect: {_reason(exc)}") from None
-        except (httpx.HTTPError, OSError) as exc:
-            raise FetchError(f"{type(exc).__name__}: {_reason(exc)}") from None
+        exempt = set(self.allow_hosts)
+        if home and (host := urlsplit(home).hostname):
+            exempt.add(host)
+        with self.guard.fetch(self.timeout, exempt):
+            try:
+                return self._follow(url, headers)
+            except httpx.TimeoutException:
+                raise FetchError(f"timed out after {self.timeout:g} s") from None
+            except httpx.ConnectError as exc:
+                raise FetchError(f"cannot connect: {_reason(exc)}") from None
+            except (httpx.HTTPError, OSError) as exc:
+                raise FetchError(f"{type(exc).__name__}: {_reason(exc)}") from None
+
+    def _follow(self, url: str, headers: dict[str, str] | None) -> Fetched:
+        from index.http_guard import BlockedAddress
+
+        request = self.client.build_request("GET", url, headers=headers)
+        seen = {str(request.url)}
+        for hop in range(self.max_redirects + 1):
+            try:
+                resp = self.client.send(request, stream=True)
+            except BlockedAddress as exc:
+                where = f"redirected to {request.url}, which " if hop else ""
+                raise FetchError(f"{where}{exc}") from None
+            try:
+                if resp.next_request is None:
+                    return self._read(resp)
+                request = resp.next_request
+            finally:
+                resp.close()
+            target = str(request.url)
+            if not is_http_url(target):
+                raise FetchError(f"redirected to a non-HTTP address: {target[:200]}")
+            if target in seen:
+                raise FetchError(f"redirect loop at {target[:200]}")
+            seen.add(target)
+        raise FetchError(f"too many redirects (more than {self.max_redirects})")
+
+    def _read(self, resp: Any) -> Fetched:
+        body = bytearray()
+        if resp.status_code == 200:
+            for chunk in resp.iter_bytes():
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise FetchError(f"larger than {self.max_bytes / 2**20:g} MiB")
+        return Fetched(
+            resp.status_code,
+            bytes(body),
+            str(resp.url),
+            resp.headers.get("content-type"),
+            resp.headers.get("etag"),
+            resp.headers.get("last-modified"),
+        )
+
+
+def httpcore_pool(guard: Any) -> Any:
+    """httpx's default connection pool with the guard as its network backend, no keep-alive."""
+    import httpcore
+    import httpx
+
+    return httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_keepalive_connections=0,
+        network_backend=guard,
+    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -388,7 +454,7 @@ def _refresh_one(
     if feed.last_modified:
         headers["If-Modified-Since"] = feed.last_modified
     try:
-        got = http.get(feed.url, headers)
+        got = http.get(feed.url, headers, home=feed.url)
     except FetchError as exc:
         return fail(str(exc))
     if got.status == 304:
@@ -434,7 +500,7 @@ def _refresh_one(
         wants_page = settings.feed_fetch_pages and entry.needs_page(settings.feed_min_text_chars)
         todo.append((entry, path or store.path_for(feed.slug, entry.key), wants_page))
 
-    pages = _fetch_pages([e.link for e, _, want in todo if want and e.link], http)
+    pages = _fetch_pages([e.link for e, _, want in todo if want and e.link], http, feed.url)
     clean = True
     for entry, path, wants_page in todo:
         page: RawDoc | None = None
@@ -472,12 +538,15 @@ def _refresh_one(
     return result
 
 
-def _fetch_pages(links: list[str], http: Http) -> dict[str, RawDoc | str]:
-    """Each link's article, or a one-line reason it could not be had; a few at a time."""
+def _fetch_pages(links: list[str], http: Http, feed_url: str) -> dict[str, RawDoc | str]:
+    """Each link's article, or a one-line reason it could not be had; a few at a time.
+
+    The links come from the feed's content: only the feed's own host (and the allowed
+    hosts) may be private addresses."""
 
     def one(link: str) -> RawDoc | str:
         try:
-            got = http.get(link, {"Accept": _PAGE_ACCEPT})
+            got = http.get(link, {"Accept": _PAGE_ACCEPT}, home=feed_url)
         except FetchError as exc:
             return str(exc)
         if got.status != 200:

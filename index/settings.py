@@ -73,8 +73,15 @@ class Settings(BaseSettings):
         15.0,
         gt=0,
         le=300,
-        description="Seconds a feed or article page may take to connect, between received "
-        "bytes and for the whole download; then it is reported as timed out and skipped.",
+        description="Seconds a feed or article page fetch may take in all (connecting, "
+        "headers, body and every redirect together); then it is reported as timed out "
+        "and skipped.",
+    )
+    feed_allow_hosts: str = Field(
+        "",
+        description="Comma-separated host names that links and redirects in feed content "
+        "may reach even when they resolve to a private, loopback or link-local address "
+        "(a feed's own host always may); all other such addresses are refused.",
     )
     feed_max_entries: int = Field(
         50, ge=1, le=1000, description="Newest entries read from each feed per fetch."
@@ -269,6 +276,13 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def feed_allow_host_set(self) -> frozenset[str]:
+        """NEWSBOT_FEED_ALLOW_HOSTS as lower-case host names."""
+        from index.http_guard import parse_hosts
+
+        return parse_hosts(self.feed_allow_hosts)
 
     @property
     def llm_enabled(self) -> bool:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from index.ingest.sources import RawDoc, html_to_doc
+from index.ingest.sources import RawDoc, html_to_doc, refuse_xml_entities
 
 # Query parameters that only track where a click came from: dropped from story URLs.
 _TRACKING = re.compile(r"^(utm_\w*|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
@@ -150,9 +150,12 @@ def parse_feed(data: bytes, url: str, content_type: str | None = None) -> Parsed
     """Entries of an RSS/Atom document; ValueError when it is not a feed.
 
     Relative links resolve against `url`. The bytes go in as a stream: feedparser would
-    otherwise treat a body that happens to be a path as a file name to open.
+    otherwise treat a body that happens to be a path as a file name to open. A document
+    that declares XML entities is refused (`refuse_xml_entities`).
     """
     import feedparser
+
+    refuse_xml_entities(data)
 
     headers = {"content-location": url}
     if content_type:

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -275,9 +276,42 @@ def html_to_doc(html: str) -> RawDoc:
     )
 
 
+_ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
+
+
+def refuse_xml_entities(data: bytes) -> None:
+    """ValueError when an XML document declares entities or references external ones.
+
+    feedparser expands entities it deems safe (plain text, one level), which still lets a
+    small feed grow to gigabytes (one long entity referenced many times), and its loose
+    parser takes the same entities. So entity expansion is off by refusing such documents
+    before feedparser sees them: defusedxml decides for well-formed XML (in any encoding
+    expat reads); a malformed document is refused when its bytes (NULs dropped, for
+    UTF-16/32) hold an entity declaration anywhere.
+    """
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        return
+    except DefusedXmlException:
+        pass
+    except (ParseError, ValueError, LookupError):
+        if not _ENTITY_DECLARATION.search(data.replace(b"\x00", b"")):
+            return
+    raise ValueError("declares XML entities (refused: entity expansion is off)")
+
+
 def _read_feed(data: bytes) -> list[RawDoc]:
     import feedparser
 
+    try:
+        refuse_xml_entities(data)
+    except ValueError as exc:
+        raise SourceError(str(exc)) from None
     feed = feedparser.parse(io.BytesIO(data))  # bytes naming a path must not be opened
     if not feed.entries:
         raise SourceError("not an RSS/Atom feed with entries")

@@ -1,9 +1,10 @@
 """A news site on 127.0.0.1 for the feed tests: RSS, Atom and article pages over real HTTP.
 
 Each path serves a `Resource` that tests can change between requests. A resource can carry
-an ETag (then a matching If-None-Match gets 304), answer any status, or hang until the
-server stops (for timeouts). Unknown paths are 404. Every request is recorded with its
-headers and the status it got.
+an ETag (then a matching If-None-Match gets 304), answer any status, redirect (Location),
+hang until the server stops, wait before answering, or send its head or body a byte at a
+time (slow servers, for the total deadline). Unknown paths are 404. Every request is
+recorded with its headers and the status it got; `hits` counts every request received.
 
     with NewsSite() as site:
         site.put("/rss.xml", rss(...), RSS)
@@ -34,6 +35,10 @@ class Resource:
     status: int = 200
     etag: bool = True  # send an ETag (a hash of the body) and honour If-None-Match
     hang: bool = False  # send nothing until the server stops
+    location: str | None = None  # a Location header (give a 3xx status with it)
+    delay: float = 0.0  # seconds to wait before answering
+    drip_head: float = 0.0  # send the status line and headers a byte every so many seconds
+    drip_body: float = 0.0  # send the body a byte every so many seconds
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,11 @@ class _Server(ThreadingHTTPServer):
 
 
 class NewsSite:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host  # any 127.x.y.z: another loopback host for the address guard tests
         self.resources: dict[str, Resource] = {}
         self.seen: list[Seen] = []
+        self.hits = 0  # requests received, including those that never got an answer
         self._lock = threading.Lock()
         self._stop = threading.Event()
         site = self
@@ -68,13 +75,13 @@ class NewsSite:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = _Server((host, 0), Handler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def put(self, path: str, body: str, content_type: str = HTML, **options: object) -> None:
         with self._lock:
@@ -96,6 +103,7 @@ class NewsSite:
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         path = urlsplit(handler.path).path
         with self._lock:
+            self.hits += 1
             res = self.resources.get(path)
         if res is not None and res.hang:
             self._record(handler, path, None)
@@ -104,6 +112,8 @@ class NewsSite:
             return
         if res is None:
             res = Resource("<html><body><h1>Not found</h1></body></html>", status=404, etag=False)
+        if res.delay and self._stop.wait(res.delay):
+            return
         body = res.body.encode("utf-8")
         etag = f'"{hashlib.sha1(body).hexdigest()[:12]}"' if res.etag else None
         if etag and res.status == 200 and handler.headers.get("If-None-Match") == etag:
@@ -114,13 +124,27 @@ class NewsSite:
             handler.end_headers()
             return
         self._record(handler, path, res.status)
-        handler.send_response(res.status)
-        handler.send_header("Content-Type", res.content_type)
-        handler.send_header("Content-Length", str(len(body)))
+        head = [f"HTTP/1.1 {res.status} {handler.responses.get(res.status, ('',))[0]}"]
+        head += [f"Content-Type: {res.content_type}", f"Content-Length: {len(body)}"]
         if etag:
-            handler.send_header("ETag", etag)
-        handler.end_headers()
-        handler.wfile.write(body)
+            head.append(f"ETag: {etag}")
+        if res.location:
+            head.append(f"Location: {res.location}")
+        raw_head = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        self._send(handler, raw_head, res.drip_head)
+        self._send(handler, body, res.drip_body)
+
+    def _send(self, handler: BaseHTTPRequestHandler, data: bytes, drip: float) -> None:
+        """Write data at once, or a byte every `drip` seconds until done or stopped."""
+        if not drip:
+            handler.wfile.write(data)
+            return
+        for i in range(len(data)):
+            handler.wfile.write(data[i : i + 1])
+            handler.wfile.flush()
+            if self._stop.wait(drip):
+                handler.close_connection = True
+                return
 
     def stop(self) -> None:
         self._stop.set()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from index.errors import SourceError
 from index.feeds import (
     FeedError,
     FeedRegistry,
@@ -19,6 +20,7 @@ from index.feeds import (
     StoryFiles,
     refresh_feeds,
 )
+from index.http_guard import BlockedAddress, blocked_kind, parse_hosts, resolve_checked
 from index.ingest.feeds import (
     build_story,
     feed_slug,
@@ -203,3 +205,127 @@ def test_a_fetch_report_as_json() -> None:
     report = FetchReport([FeedResult("http://h.example/f", "F", new=2, updated=1)])
     assert report.changed == 3
     assert report.as_dict()["feeds"][0]["new"] == 2  # type: ignore[index]
+
+
+# --- issue 12: XML entities, private addresses -------------------------------------------
+
+_ITEM = "<item><title>T</title><link>http://h.example/a</link><description>{}</description></item>"
+
+
+def _feed_with_dtd(subset: str, text: str) -> bytes:
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rss [{subset}]>\n'
+        f'<rss version="2.0"><channel><title>F</title>{_ITEM.format(text)}</channel></rss>'
+    ).encode()
+
+
+def _entity_bombs(secret: Path) -> dict[str, bytes]:
+    lol = '<!ENTITY l0 "lol">' + "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 9)
+    )
+    return {
+        "xxe": _feed_with_dtd(f'<!ENTITY x SYSTEM "file://{secret}">', "see &x;"),
+        "billion laughs": _feed_with_dtd(lol, "&l8;"),
+        "quadratic": _feed_with_dtd(f'<!ENTITY a "{"A" * 5000}">', "&a;" * 5000),
+        "malformed": _feed_with_dtd(f'<!ENTITY a "{"A" * 500}">', "&a;" * 500 + "<b>"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["xxe", "billion laughs", "quadratic", "malformed"])
+def test_xml_entities_are_refused_by_both_feed_parsers(tmp_path: Path, kind: str) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET-LOCAL-FILE")
+    doc = _entity_bombs(secret)[kind]
+    with pytest.raises(ValueError, match="declares XML entities"):
+        parse_feed(doc, "http://h.example/f")
+    path = tmp_path / "local.xml"  # the same document as a local feed file
+    path.write_bytes(doc)
+    with pytest.raises(SourceError, match="declares XML entities"):
+        read_docs(path, 2**20)
+
+
+def test_ordinary_dtds_and_character_references_still_parse() -> None:
+    doc = (
+        '<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS '
+        '0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n'
+        '<rss version="0.91"><channel><title>A &amp; B</title>'
+        f"{_ITEM.format('caf&#233;')}</channel></rss>"
+    )
+    feed = parse_feed(doc.encode(), "http://h.example/f")
+    assert feed.title == "A & B" and feed.entries[0].text == "café"
+    utf16 = doc.replace('"1.0"?>', '"1.0" encoding="utf-16"?>', 1).encode("utf-16")
+    assert len(parse_feed(utf16, "http://h.example/f").entries) == 1
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("127.0.0.2", "loopback"),
+        ("10.1.2.3", "private"),
+        ("192.168.0.1", "private"),
+        ("172.16.0.1", "private"),
+        ("169.254.169.254", "link-local"),
+        ("100.64.0.1", "not global"),
+        ("0.0.0.0", "unspecified"),
+        ("224.0.0.1", "multicast"),
+        ("240.0.0.1", "reserved"),
+        ("::1", "loopback"),
+        ("fd00::1", "private"),
+        ("fe80::1", "link-local"),
+        ("::ffff:169.254.169.254", "link-local"),
+        ("2002:7f00:1::", "loopback"),  # 6to4 of 127.0.0.1
+        ("93.184.216.34", None),
+        ("2606:4700::1111", None),
+    ],
+)
+def test_address_kinds(address: str, kind: str | None) -> None:
+    import ipaddress
+
+    assert blocked_kind(ipaddress.ip_address(address)) == kind
+
+
+def test_every_resolved_address_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    def both(host: str, port: int, **kw: object) -> list[tuple[object, ...]]:
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", both)
+    with pytest.raises(BlockedAddress, match=r"private address \(10\.0\.0\.7\)"):
+        resolve_checked("rebind.example", 80)
+    assert resolve_checked("93.184.216.34", 80) == ["93.184.216.34"]  # literal: no lookup
+    assert parse_hosts(" Intranet.Local., ,[::1] ") == {"intranet.local", "::1"}
+
+
+def test_the_guard_connects_to_the_address_it_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: the name is resolved once; the connection goes to that checked address."""
+    import socket
+
+    import httpcore
+
+    from index.http_guard import Guard
+
+    lookups: list[str] = []
+    connects: list[str] = []
+
+    def answer(host: str, port: int, **kw: object) -> list[tuple[object, ...]]:
+        lookups.append(host)  # a second lookup would answer 127.0.0.1
+        ip = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))]
+
+    def connect(self: object, host: str, port: int, *args: object) -> object:
+        connects.append(host)
+        raise httpcore.ConnectError("not really connecting")
+
+    monkeypatch.setattr(socket, "getaddrinfo", answer)
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect)
+    guard = Guard(1)
+    with pytest.raises(httpcore.ConnectError), guard.fetch(1):
+        guard.connect_tcp("rebind.example", 80)
+    assert (lookups, connects) == (["rebind.example"], ["93.184.216.34"])
+    with guard.fetch(1, exempt=["Rebind.Example"]), pytest.raises(httpcore.ConnectError):
+        guard.connect_tcp("rebind.example", 80)  # exempt: connects by name, as usual
+    assert connects[-1] == "rebind.example"
