@@ -50,8 +50,9 @@ class Redactor:
     """Replaces every known secret in a text; longest first, so no fragment is left over."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self.raw = frozenset(s for s in secrets if s)  # as given, for `add_secrets`
         values: set[str] = set()
-        for secret in secrets:
+        for secret in self.raw:
             values |= _variants(secret)
         self.secrets = sorted(values, key=len, reverse=True)
         long = [re.escape(s) for s in self.secrets if len(s) >= MIN_ANYWHERE]
@@ -181,7 +182,9 @@ def install(redactor: Redactor) -> None:
 
 def add_secrets(secrets: Iterable[str]) -> None:
     """Also redact `secrets` from now on (keeps the ones already installed)."""
-    install(Redactor([*current().secrets, *secrets]))
+    secrets = set(secrets) - current().raw
+    if secrets:
+        install(Redactor([*current().raw, *secrets]))
 
 
 def current() -> Redactor:
