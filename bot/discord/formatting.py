@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.redact import current, redact
+from bot.redact import current, redact, terminal_text
 
 if TYPE_CHECKING:
     from bot.answer.model import Answer, Citation
@@ -80,8 +80,9 @@ def defuse_links(text: str) -> str:
 
 
 def article_text(text: str) -> str:
-    """Untrusted text as plain text: secrets redacted, markdown escaped, mentions defused."""
-    return neutralise_mentions(discord.utils.escape_markdown(redact(text)))
+    """Untrusted text as plain text: secrets redacted, control characters (ANSI escapes,
+    bidi overrides) dropped, markdown escaped, mentions defused."""
+    return neutralise_mentions(discord.utils.escape_markdown(terminal_text(redact(text))))
 
 
 def bot_text(text: str) -> str:
