@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+
+from bot.redact import terminal_text
+from bot.safe_output import console_escape as escape  # no markup, no escapes
+from bot.safe_output import protect_process
 
 if TYPE_CHECKING:
     from bot.answer.model import Answer
@@ -97,7 +100,7 @@ class _Stream:
         if not self.parts and self.before is not None:
             self.before()
         self.parts.append(delta)
-        sys.stdout.write(delta)
+        sys.stdout.write(terminal_text(delta))
         sys.stdout.flush()
 
     @property
@@ -584,6 +587,7 @@ def feeds_remove(
 def main() -> None:
     """Console entry point: every NewsbotError is one line on stderr and exit 1."""
     _quiet_logs()
+    protect_process()  # secrets redacted from stdout, stderr and logs from here on
     from index.errors import NewsbotError
 
     try:

@@ -25,8 +25,9 @@ from bot.answer.model import Answer, Turn
 from bot.discord.conversations import Conversations
 from bot.discord.cooldown import Cooldowns
 from bot.discord.feedback import FeedbackStore, VoteView
-from bot.discord.formatting import cooldown_text, not_here_text, polite_text
+from bot.discord.formatting import bot_text, cooldown_text, not_here_text, polite_text
 from bot.discord.work import Worker, failure_reply
+from bot.redact import add_secrets, secret_values
 from index.errors import ConfigError, NewsbotError
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ def discord_endpoints(api_base: str | None, gateway_url: str | None) -> Iterator
 
 async def tell(interaction: discord.Interaction, text: str, *, ephemeral: bool = True) -> None:
     """Reply to an interaction whether or not it was already answered or deferred."""
+    text = bot_text(text)  # the last stop of every reply: no secret, link or mention
     if interaction.response.is_done():
         await interaction.followup.send(text, ephemeral=ephemeral)
     else:
@@ -177,6 +179,7 @@ class NewsDiscordBot(commands.Bot):
             tree_cls=NewsCommandTree,
             **options,
         )
+        add_secrets(secret_values(settings))  # kept out of every message the bot sends
         self.settings = settings
         self.service = service
         self.worker = Worker(settings.discord_max_concurrency)
@@ -188,6 +191,7 @@ class NewsDiscordBot(commands.Bot):
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self, token: str, *, reconnect: bool = True) -> None:
+        add_secrets([token])
         with discord_endpoints(self.settings.discord_api_base, self.settings.discord_gateway_url):
             await super().start(token, reconnect=reconnect)
 

@@ -6,6 +6,8 @@ message carrying the buttons, and one row per (message, user) vote with the answ
 copied in, so `SELECT * FROM feedback` is the whole evaluation set. A user who votes again
 changes their vote.
 
+Every text is stored through `bot.redact.redact`: no secret reaches the database.
+
 `VoteView` is a persistent view (fixed custom_ids, no timeout) registered once at startup,
 so buttons under answers keep working after the bot restarts. Answers carry `vote_buttons()`,
 a copy of the buttons that discord.py does not keep in memory per message.
@@ -29,6 +31,7 @@ import discord
 
 from bot.discord.formatting import VOTE_THANKS
 from bot.discord.work import failure_reply
+from bot.redact import redact
 
 if TYPE_CHECKING:
     from bot.answer.model import Answer
@@ -108,7 +111,7 @@ class FeedbackStore:
         guild_id: int | None = None,
         user_id: int | None = None,
     ) -> None:
-        sources = json.dumps([c.as_dict() for c in answer.citations], ensure_ascii=False)
+        sources = redact(json.dumps([c.as_dict() for c in answer.citations], ensure_ascii=False))
         with self._db() as db:
             db.execute(
                 "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -117,8 +120,8 @@ class FeedbackStore:
                     channel_id,
                     guild_id,
                     user_id,
-                    answer.question,
-                    answer.text,
+                    redact(answer.question),
+                    redact(answer.text),
                     sources,
                     answer.mode,
                     _now(),
@@ -140,7 +143,7 @@ class FeedbackStore:
                 "SELECT question, answer, sources FROM answers WHERE message_id = ?",
                 (message_id,),
             ).fetchone()
-            question, answer, sources = row or ("", fallback_answer, "[]")
+            question, answer, sources = row or ("", redact(fallback_answer), "[]")
             previous = db.execute(
                 "SELECT vote FROM feedback WHERE message_id = ? AND user_id = ?",
                 (message_id, user_id),

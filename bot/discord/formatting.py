@@ -7,6 +7,10 @@
   embed limits (title 256, description 4,096, 25 fields of 256 + 1,024, 6,000 in all).
 * `thread_name`, `question_text`, `neutralise_mentions`: user and article text made safe
   to show (no @everyone, @here or <@id> that could ping, even if mentions were allowed).
+* `article_text` / `bot_text`: every text shown passes one of them. Both redact secrets
+  (`bot.redact`) and defuse mentions and masked links ([text](url) never renders as a link);
+  `article_text` escapes all markdown of untrusted text (article titles, passages, answers
+  built from them), `bot_text` keeps the bot's own (bold counts, -# notes).
 * Reply texts for cooldowns, refusals and errors, so that every user-facing line is here.
 """
 
@@ -19,6 +23,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import discord
+
+from bot.redact import current, redact, terminal_text
 
 if TYPE_CHECKING:
     from bot.answer.model import Answer, Citation
@@ -49,6 +55,7 @@ _READABLE_MENTIONS = (
     (re.compile(r"<@&\d+>"), "@role"),
     (re.compile(r"<#\d+>"), "#channel"),
 )
+_MASKED_LINK_RE = re.compile(r"(?<!\\)\[([^\[\]\n]*)\]\(")
 _ZWSP = "\u200b"
 _SENTENCE_END = ".!?…"
 _CLOSERS = "\"'”’)»"
@@ -67,6 +74,22 @@ def neutralise_mentions(text: str) -> str:
     return _ID_MENTION_RE.sub(f"<@{_ZWSP}\\1>", text)
 
 
+def defuse_links(text: str) -> str:
+    """`[text](url)` -> `\\[text\\](url)`: shown as typed, never as a masked link."""
+    return _MASKED_LINK_RE.sub(r"\\[\1\\](", text)
+
+
+def article_text(text: str) -> str:
+    """Untrusted text as plain text: secrets redacted, control characters (ANSI escapes,
+    bidi overrides) dropped, markdown escaped, mentions defused."""
+    return neutralise_mentions(discord.utils.escape_markdown(terminal_text(redact(text))))
+
+
+def bot_text(text: str) -> str:
+    """Text carrying the bot's own markdown: secrets redacted, links and mentions defused."""
+    return neutralise_mentions(defuse_links(redact(text)))
+
+
 def question_text(content: str, bot_id: int) -> str:
     """The question in a message that mentions the bot: its mention removed, spaces collapsed."""
     content = re.sub(rf"<@!?{bot_id}>", " ", content)
@@ -75,7 +98,7 @@ def question_text(content: str, bot_id: int) -> str:
 
 def thread_name(question: str, limit: int = THREAD_NAME_LIMIT) -> str:
     """A thread title from a question: 1 to `limit` characters, mentions made readable."""
-    text = question
+    text = redact(question)
     for pattern, readable in _READABLE_MENTIONS:
         text = pattern.sub(readable, text)
     text = " ".join(_MASS_MENTION_RE.sub(f"@{_ZWSP}\\1", text).split())
@@ -233,20 +256,21 @@ def _safe_url(url: str | None) -> str | None:
 
 
 def _meta_line(entry: SourceEntry) -> str:
-    source = shorten(" ".join(entry.source.split()).replace("`", "'"), 200) or "unknown source"
+    source = shorten(" ".join(redact(entry.source).split()).replace("`", "'"), 200)
+    source = source or "unknown source"
     parts = [f"`{source}`"]
     if entry.day:
         parts.append(entry.day.isoformat())
     if entry.note:
         parts.append(entry.note)
-    url = _safe_url(entry.url)
+    url = _safe_url(redact(entry.url) if entry.url else None)
     if url:
         parts.append(f"[link]({url})")
     return " · ".join(parts)
 
 
 def _field_name(entry: SourceEntry) -> str:
-    title = " ".join(neutralise_mentions(entry.title or entry.source).split()) or "Untitled"
+    title = " ".join(article_text(entry.title or entry.source).split()) or "Untitled"
     return shorten(f"{entry.label} {title}", EMBED_FIELD_NAME_LIMIT)
 
 
@@ -265,8 +289,8 @@ def source_embeds(
     if not entries:
         return []
     per_embed = max(1, min(per_embed, EMBED_FIELDS_LIMIT))
-    title = shorten(" ".join(neutralise_mentions(title).split()), EMBED_TITLE_LIMIT)
-    footer = shorten(footer, EMBED_FOOTER_LIMIT) if footer else None
+    title = shorten(" ".join(bot_text(title).split()), EMBED_TITLE_LIMIT)
+    footer = shorten(bot_text(footer), EMBED_FOOTER_LIMIT) if footer else None
     groups = [entries[i : i + per_embed] for i in range(0, len(entries), per_embed)]
     embeds = []
     for number, group in enumerate(groups, 1):
@@ -282,7 +306,7 @@ def source_embeds(
         embed = discord.Embed(title=heading, colour=EMBED_COLOUR)
         for entry, name, meta in zip(group, names, metas, strict=True):
             room = min(SNIPPET_CHARS, share, EMBED_FIELD_VALUE_LIMIT - len(meta) - 3)
-            snippet = " ".join(neutralise_mentions(entry.snippet).split())
+            snippet = " ".join(article_text(entry.snippet).split())
             value = meta
             if snippet and room >= 20:
                 value = f"{meta}\n> {shorten(snippet, room - 2)}"
@@ -293,17 +317,20 @@ def source_embeds(
     return embeds
 
 
-def answer_messages(answer: Answer, *, footer: str | None = None) -> list[OutMessage]:
+def answer_messages(
+    answer: Answer, *, footer: str | None = None, markdown: bool = False
+) -> list[OutMessage]:
     """The messages that carry an answer: its text in pieces, then the sources embed(s).
 
     The first embed rides on the last text piece; any further embeds (more than
-    `SOURCES_PER_EMBED` sources) follow as messages of their own.
+    `SOURCES_PER_EMBED` sources) follow as messages of their own. The answer's text is
+    article text (escaped) unless `markdown` says the bot wrote markdown into it (digest).
     """
-    text = neutralise_mentions(answer.text)
+    text = bot_text(answer.text) if markdown else article_text(answer.text)
     if answer.answered and (as_of := answer.as_of_line()):
         text = f"{text}\n-# {as_of}"
     if answer.note:
-        text = f"{text}\n\n-# {neutralise_mentions(' '.join(answer.note.split()))}"
+        text = f"{text}\n\n-# {bot_text(' '.join(answer.note.split()))}"
     pieces = split_message(text)
     embeds = source_embeds(citation_entries(answer.citations), footer=footer)
     messages = [OutMessage(p) for p in pieces] or [OutMessage("" if embeds else "…")]
@@ -315,9 +342,10 @@ def answer_messages(answer: Answer, *, footer: str | None = None) -> list[OutMes
 
 def search_messages(query: str, hits: Sequence[Hit]) -> list[OutMessage]:
     """Search results as embed message(s), with links where the articles have them."""
+    query = article_text(query)
     heading = f"Best matches for “{shorten(' '.join(query.split()), 200)}”"
     if not hits:
-        return [OutMessage(neutralise_mentions(f"No indexed article matches “{query}”."[:1900]))]
+        return [OutMessage(f"No indexed article matches “{query}”."[:1900])]
     footer = "Cite a result by its title and source; links open the article where known."
     return [
         OutMessage("", e) for e in source_embeds(hit_entries(hits), title=heading, footer=footer)
@@ -360,7 +388,7 @@ def feeds_report_text(report: FetchReport) -> str:
         text += f" {len(report.problems)} problem(s), e.g. " + " ".join(
             f"{report.problems[0].source}: {report.problems[0].message}".split()
         )
-    return shorten(neutralise_mentions(text), 400)
+    return shorten(bot_text(text), 400)
 
 
 def update_report_text(report: UpdateReport) -> str:
@@ -375,7 +403,7 @@ def update_report_text(report: UpdateReport) -> str:
         lines = [f"- `{p.source}`: {' '.join(p.message.split())}" for p in problems[:10]]
         more = f"\n…and {len(problems) - 10} more" if len(problems) > 10 else ""
         text += "\nProblems:\n" + "\n".join(lines) + more
-    return shorten(neutralise_mentions(text), MESSAGE_LIMIT)
+    return shorten(bot_text(text), MESSAGE_LIMIT)
 
 
 # --------------------------------------------------------------------------- reply texts
@@ -394,9 +422,15 @@ def apology_text(error_id: str) -> str:
     )
 
 
+def draft_safe(text: str) -> str:
+    """A growing draft as article text, cut before a tail that may be a secret's start."""
+    text = redact(text)
+    return article_text(text[: len(text) - current().pending(text)])
+
+
 def polite_text(message: str) -> str:
     """A domain error (too long, nothing indexed, bad settings) as a reply."""
-    return shorten(neutralise_mentions(f"Sorry, I can't do that: {message}"), MESSAGE_LIMIT)
+    return shorten(bot_text(f"Sorry, I can't do that: {message}"), MESSAGE_LIMIT)
 
 
 def not_here_text(channel_ids: Sequence[int]) -> str:

@@ -15,6 +15,9 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NoReturn
 
+from bot import redact, safe_output
+from bot.redact import Redactor
+
 if TYPE_CHECKING:
     from index.settings import Settings
 
@@ -28,22 +31,26 @@ def _die(message: str, code: int = EXIT_CONFIG) -> NoReturn:
     raise SystemExit(code)
 
 
-class RedactingFormatter(logging.Formatter):
-    """Formats records (tracebacks included), then blanks out every secret."""
+class RedactingFormatter(safe_output.RedactingFormatter):
+    """Formats records (tracebacks included), then blanks out `secrets` and every secret
+    of the process (`bot.redact`)."""
 
     def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
         super().__init__(fmt)
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self.redactor = Redactor(secrets)
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
+        return self.redactor(super().format(record))
 
 
 def configure_logging(secrets: Iterable[str], debug: bool = False) -> None:
-    """One stderr handler on the root logger, secrets redacted, noisy libraries quieted."""
+    """One stderr handler on the root logger, secrets redacted, noisy libraries quieted.
+
+    `secrets` are also added to the process-wide redactor, so Discord messages, the
+    feedback store and stdout/stderr keep them out as well.
+    """
+    secrets = list(secrets)
+    redact.add_secrets(secrets)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", secrets)
@@ -72,9 +79,8 @@ def run() -> None:
             "DISCORD_TOKEN is not set: put the bot token in the environment or in .env "
             "(see the README, section Discord)."
         )
-    secrets = [secret]
-    if settings.llm_api_key:
-        secrets.append(settings.llm_api_key.get_secret_value())
+    secrets = [secret, *redact.secret_values(settings)]
+    safe_output.protect_process(settings)
     configure_logging(secrets, debug=bool(os.environ.get("NEWSBOT_DEBUG")))
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(settings, secret))
@@ -111,6 +117,8 @@ async def _serve(settings: Settings, token: str) -> None:
                 "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy it again from the "
                 "Developer Portal, Bot page."
             )
+        except discord.HTTPException as exc:  # e.g. a 403 whose body quotes the token
+            _die(f"Discord refused to start the bot: {redact.redact(str(exc))}", 1)
         except discord.PrivilegedIntentsRequired:
             _die(
                 "Discord refused the Message Content intent: switch it on in the Developer "

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.discord.formatting import MESSAGE_LIMIT, neutralise_mentions, shorten
+from bot.discord.formatting import MESSAGE_LIMIT, draft_safe, shorten
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,9 @@ DRAFT_CURSOR = " ▌"  # marks a draft as still being written
 
 
 def draft_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """A draft as message content: mentions defused, within `limit`, with a cursor."""
-    body = neutralise_mentions(text.strip())
+    """A draft as message content: safe (secrets out, even a half-streamed one; markdown
+    escaped; mentions defused), within `limit`, with a cursor."""
+    body = draft_safe(text.strip())
     return shorten(body, limit - len(DRAFT_CURSOR)) + DRAFT_CURSOR if body else ""
 
 

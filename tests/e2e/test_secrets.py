@@ -59,3 +59,18 @@ def test_no_command_prints_a_secret(
     assert output.strip()  # it did say something
     assert TOKEN not in output and KEY not in output
     assert "SECRET" not in output
+
+
+def test_the_redaction_filter_itself() -> None:
+    """Every form a secret takes, split over streamed pieces, short ones as whole words."""
+    from bot.redact import Redactor, StreamRedactor, terminal_text
+
+    r = Redactor([KEY, f"Bot {TOKEN}", "abc"])
+    text = r(f"Bearer {KEY}; Bot {TOKEN}; {TOKEN}; abc but not abcdef")
+    assert KEY not in text and TOKEN not in text and text.count("[redacted]") == 4
+    assert "abcdef" in text  # a short secret never mangles a longer word
+    stream = StreamRedactor(r)
+    pieces = [f"key: {KEY[:5]}", KEY[5:12], f"{KEY[12:]} done"]
+    shown = "".join(stream.feed(p) for p in pieces) + stream.flush()
+    assert shown == "key: [redacted] done"
+    assert terminal_text("a\x1b[31mb\x07c\rd\u202ee\x9b1mf\n") == "abcdef\n"

@@ -109,14 +109,16 @@ class NewsCog(commands.Cog):
         await interaction.response.defer(thinking=True)
         try:
             result = await self.bot.worker.run(self.bot.service.digest, since)
-            await self._follow_up(interaction, result.answer(markdown=True))
+            await self._follow_up(interaction, result.answer(markdown=True), markdown=True)
         except Exception as exc:
             with contextlib.suppress(discord.HTTPException):
                 await tell(interaction, failure_reply(exc, "/digest"), ephemeral=False)
 
-    async def _follow_up(self, interaction: discord.Interaction, answer: Answer) -> None:
+    async def _follow_up(
+        self, interaction: discord.Interaction, answer: Answer, *, markdown: bool = False
+    ) -> None:
         """The answer after a defer: its first piece replaces "thinking…", then the rest."""
-        for out in answer_messages(answer):
+        for out in answer_messages(answer, markdown=markdown):
             await interaction.followup.send(
                 out.content or discord.utils.MISSING,
                 embed=out.embed or discord.utils.MISSING,
@@ -155,7 +157,7 @@ class NewsCog(commands.Cog):
         answer = result.answer(markdown=True)
         answer = replace(answer, text=f"{DAILY_HEADING}\n{answer.text}")
         sent = []
-        for out in answer_messages(answer):
+        for out in answer_messages(answer, markdown=True):
             sent.append(
                 await channel.send(  # type: ignore[union-attr]
                     out.content or None,
