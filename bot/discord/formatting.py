@@ -317,6 +317,9 @@ def source_embeds(
     return embeds
 
 
+_BULLET = re.compile(r"(?m)^\\- ")  # the bot's own list lines (timelines) stay lists
+
+
 def answer_messages(
     answer: Answer, *, footer: str | None = None, markdown: bool = False
 ) -> list[OutMessage]:
@@ -326,7 +329,7 @@ def answer_messages(
     `SOURCES_PER_EMBED` sources) follow as messages of their own. The answer's text is
     article text (escaped) unless `markdown` says the bot wrote markdown into it (digest).
     """
-    text = bot_text(answer.text) if markdown else article_text(answer.text)
+    text = bot_text(answer.text) if markdown else _BULLET.sub("- ", article_text(answer.text))
     if answer.answered and (as_of := answer.as_of_line()):
         text = f"{text}\n-# {as_of}"
     if answer.note:
