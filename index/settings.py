@@ -7,6 +7,7 @@ never print.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -265,6 +266,10 @@ class Settings(BaseSettings):
     def _collection_name(cls, value: str) -> str:
         if not 3 <= len(value) <= 63:
             raise ValueError("must be 3 to 63 characters long")
+        if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]", value):
+            raise ValueError(
+                "must use letters, digits, '.', '_' or '-' and start and end with a letter or digit"
+            )
         return value
 
     @model_validator(mode="after")

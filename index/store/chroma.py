@@ -64,6 +64,14 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any] | None) -> 
     )
 
 
+def _unreachable(exc: BaseException) -> bool:
+    """A connection failure (server down, wrong host or port), not a refusal by the server."""
+    text = f"{type(exc).__name__} {exc}".lower()
+    return isinstance(exc, ConnectionError | TimeoutError) or any(
+        cue in text for cue in ("connect", "timeout", "timed out", "unreachable", "refused")
+    )
+
+
 class ChromaStore:
     """A Chroma collection of chunks, embedded (PersistentClient) or remote (HttpClient)."""
 
@@ -102,10 +110,15 @@ class ChromaStore:
         except Exception as exc:  # chromadb raises many types; all mean "store unusable"
             detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             what = f"{type(exc).__name__}" + (f": {detail}" if detail else "")
-            if url:
+            if url and _unreachable(exc):
                 raise StoreError(
                     f"Cannot reach the Chroma server at {url} ({what}). Check that it is "
                     "running and that NEWSBOT_CHROMA_URL is right."
+                ) from None
+            if url:
+                raise StoreError(
+                    f"The Chroma server at {url} cannot open collection {collection!r} "
+                    f"({what}). Check NEWSBOT_COLLECTION."
                 ) from None
             if "readonly" in detail.lower() or "read-only" in detail.lower():
                 raise StoreError(

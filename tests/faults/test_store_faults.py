@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -312,7 +313,7 @@ def server_env(chroma_server: str, tmp_path: Path, request: pytest.FixtureReques
     write_corpus(articles, "A")
     return {
         "NEWSBOT_CHROMA_URL": chroma_server,
-        "NEWSBOT_COLLECTION": f"f-{request.node.name[:40]}".replace("[", "-").replace("]", ""),
+        "NEWSBOT_COLLECTION": re.sub(r"[^a-zA-Z0-9]+", "-", request.node.name[:40]).strip("-"),
         "NEWSBOT_ARTICLES_DIR": str(articles),
         "NEWSBOT_DATA_DIR": str(tmp_path / "indexer"),
     }
@@ -322,7 +323,7 @@ def _server_bot(env: dict[str, str], data: Path) -> NewsBot:
     return NewsBot(
         load_settings(
             chroma_url=env["NEWSBOT_CHROMA_URL"],
-            collection=env["NEWSBOT_COLLECTION"],
+            collection=env.get("NEWSBOT_COLLECTION", "newsbot"),
             articles_dir=Path(env["NEWSBOT_ARTICLES_DIR"]),
             data_dir=data,
         )
