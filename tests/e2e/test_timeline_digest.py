@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from index.store.manifest import DATING
 from tests.e2e.test_cli import run
 from tests.newscorpus import TOPIC, write_corpus
 
@@ -178,3 +181,27 @@ def test_digest_nothing_new_and_bad_since(env: dict[str, str]) -> None:
     assert data["answered"] is False and data["articles"] == 0 and data["groups"] == []
     bad = run("digest", "--since", "yesterday", env=env, check=False)
     assert bad.returncode == 2 and "24h, 7d, 2w" in bad.stderr and not bad.stdout
+
+
+def test_an_index_built_with_the_old_dating_rule_is_rebuilt_once(tmp_path: Path) -> None:
+    from index.settings import load_settings
+    from index.workspace import Workspace
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "2025-05-24-brussels.txt").write_text(
+        "Ministers agree command structure\n\nDefence ministers agreed the command structure.\n"
+    )
+    env = {"NEWSBOT_ARTICLES_DIR": str(articles), "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
+    run("index", "--json", env=env)
+    ws = Workspace(load_settings(articles_dir=articles, data_dir=tmp_path / "data"))
+    state = ws.store.manifest.state()
+    assert state is not None and state.dating == DATING
+    ws.store.manifest.set_state(replace(state, dating=0))  # as an index of the old code
+    again = run("index", "--json", env=env)
+    assert "How publication dates are found changed" in again.stderr
+    assert json.loads(again.stdout)["added"] == 1  # re-read with the new rule
+    hits = json.loads(run("search", "command structure", "--json", env=env).stdout)
+    assert (hits[0]["date"], hits[0]["dated_by"]) == ("2025-05-24", "filename")
+    quiet = run("index", "--json", env=env)
+    assert "dates are found" not in quiet.stderr and json.loads(quiet.stdout)["unchanged"] == 1
