@@ -273,6 +273,8 @@ def search(
                     "source": h.chunk.source,
                     "title": h.chunk.title,
                     "date": h.chunk.date.isoformat() if h.chunk.date else None,
+                    "dated_by": h.chunk.dated_by or None,
+                    "file_time": h.chunk.file_time or None,
                     "chunk_id": h.chunk.chunk_id,
                     "score": round(h.score, 4),
                     "text": h.chunk.text,
@@ -282,7 +284,7 @@ def search(
         )
         return
     for i, h in enumerate(hits, 1):
-        when = f", {h.chunk.date.isoformat()}" if h.chunk.date else ""
+        when = f", {h.chunk.date.isoformat()}" if h.chunk.date else ", undated"
         out.print(
             f"[bold]{i}.[/] {escape(h.chunk.title)} [dim]({escape(h.chunk.source)}{when}) "
             f"score {h.score:.3f}[/]"
@@ -311,6 +313,12 @@ def digest(
     since: Annotated[
         str, typer.Option("--since", help="How far back: 24h, 7d, 2w or a date YYYY-MM-DD.")
     ] = "24h",
+    include_undated: Annotated[
+        bool,
+        typer.Option(
+            "--include-undated", help="Also list articles with no known publication date."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """What is new since then, grouped by topic, each article cited."""
@@ -320,7 +328,7 @@ def digest(
         parse_since(since)
     except SinceError as exc:
         _fail(str(exc), 2)
-    result = _bot().digest(since)
+    result = _bot().digest(since, include_undated=include_undated)
     if as_json:
         _print_json(result.as_dict())
     else:

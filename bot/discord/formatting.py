@@ -225,9 +225,9 @@ def citation_entries(citations: Sequence[Citation]) -> list[SourceEntry]:
 
 
 def _citation_note(c: Citation) -> str:
-    """'file date · Reuters, AP · also in 2 more files': what the reader should know."""
+    """'undated · Reuters, AP · also in 2 more files': what the reader should know."""
     parts = [
-        "file date" if c.dated_by == "file" and c.date else "",
+        "" if c.date else "undated",
         ", ".join(c.outlets),
         f"also in {len(c.copies)} more file(s)" if c.copies else "",
     ]
