@@ -104,6 +104,35 @@ def bot_intents(message_content: bool) -> discord.Intents:
     return intents
 
 
+# What the bot does in a server: read and answer in channels and the threads it opens,
+# show sources as embeds, react (cooldowns), read a thread's past to rebuild its history.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    embed_links=True,
+    read_message_history=True,
+    add_reactions=True,
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The OAuth2 link that adds the bot with exactly the permissions it uses, plus its
+    slash commands: logged at start so nobody has to assemble it in the Developer Portal."""
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
+def silence_voice_warnings() -> None:
+    """The bot never joins voice: discord.py's "PyNaCl/davey is not installed" warnings at
+    start would only alarm whoever reads the log."""
+    discord.VoiceClient.warn_nacl = False
+    if hasattr(discord.VoiceClient, "warn_dave"):
+        discord.VoiceClient.warn_dave = False
+
+
 def parse_channel_ids(value: str) -> frozenset[int]:
     """'123, 456' -> {123, 456}; ConfigError on anything that is not a channel id."""
     ids = set()
@@ -171,6 +200,7 @@ class NewsDiscordBot(commands.Bot):
         **options: Any,
     ) -> None:
         options.setdefault("chunk_guilds_at_startup", False)
+        silence_voice_warnings()
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: no prefix commands
             help_command=None,
@@ -199,6 +229,8 @@ class NewsDiscordBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_view(VoteView(self.feedback))
+        if self.application_id:
+            log.info("invite link: %s", invite_url(self.application_id))
         await self._warm_up()
         if self.settings.discord_sync_commands:
             await self.sync_commands()
