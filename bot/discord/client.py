@@ -173,6 +173,14 @@ async def tell(interaction: discord.Interaction, text: str, *, ephemeral: bool =
         await interaction.response.send_message(text, ephemeral=ephemeral)
 
 
+class CooldownRefusal(str):
+    """A refusal that only says "wait a moment": told privately (ephemeral, DM) or as a
+    reaction, never as a public reply that would show everyone who asked too often."""
+
+
+COOLDOWN_REACTION = "⏳"
+
+
 class NewsCommandTree(app_commands.CommandTree):
     """Errors that escape a command become a short reply (apology with an error id)."""
 
@@ -298,7 +306,7 @@ class NewsDiscordBot(commands.Bot):
             return question, polite_text(str(exc))
         wait = self.cooldowns.retry_after(user_id)
         if wait > 0:
-            return question, cooldown_text(wait)
+            return question, CooldownRefusal(cooldown_text(wait))
         return question, None
 
 

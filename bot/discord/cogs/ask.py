@@ -23,7 +23,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answer.model import Answer, Turn
-from bot.discord.client import tell
+from bot.discord.client import COOLDOWN_REACTION, CooldownRefusal, tell
 from bot.discord.conversations import TranscriptMessage, turns_from_transcript
 from bot.discord.feedback import has_vote_buttons, vote_buttons
 from bot.discord.formatting import (
@@ -243,8 +243,7 @@ class AskCog(commands.Cog):
             return
         question, refusal = self.bot.admit(message.author.id, channel, question)
         if refusal:
-            with contextlib.suppress(discord.HTTPException):
-                await message.reply(refusal, mention_author=False)
+            await self._refuse(message, refusal, is_dm)
             return
         thread: discord.Thread | None = None
         try:
@@ -263,6 +262,15 @@ class AskCog(commands.Cog):
                     await thread.send(reply)
                 else:
                     await message.reply(reply, mention_author=False)
+
+    async def _refuse(self, message: discord.Message, refusal: str, is_dm: bool) -> None:
+        """A refusal as a reply; a cooldown in a server only as a reaction (nobody else
+        needs to read that someone asked too fast)."""
+        with contextlib.suppress(discord.HTTPException):
+            if isinstance(refusal, CooldownRefusal) and not is_dm:
+                await message.add_reaction(COOLDOWN_REACTION)
+            else:
+                await message.reply(refusal, mention_author=False)
 
     async def _open_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
         """A public thread on the question, or None where threads cannot be made."""
