@@ -418,6 +418,12 @@ def cooldown_text(retry_after: float) -> str:
     return f"You're asking quickly! Please wait {seconds} {unit} before your next question."
 
 
+def follow_up_hint(bot_name: str) -> str:
+    """Said once in a thread where someone wrote without mentioning the bot, while the
+    bot cannot read such messages (no Message Content intent)."""
+    return f"I only see messages that mention me here: mention @{bot_name} to follow up."
+
+
 def apology_text(error_id: str) -> str:
     return (
         "Sorry, something went wrong on my side while answering. "

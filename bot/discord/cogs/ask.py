@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,8 @@ from bot.discord.formatting import (
     BAD_DATE_TEXT,
     OutMessage,
     answer_messages,
+    bot_text,
+    follow_up_hint,
     question_text,
     search_messages,
     thread_name,
@@ -47,6 +50,7 @@ Sender = Callable[[OutMessage, discord.ui.View | None, bool], Awaitable[discord.
 _ANSWERABLE = (discord.MessageType.default, discord.MessageType.reply)
 _SOURCE_CACHE_SECONDS = 60.0
 _NO_MENTIONS = discord.AllowedMentions.none()
+_MAX_HINTED = 10_000
 
 
 class BadOption(ValueError):
@@ -72,6 +76,7 @@ class AskCog(commands.Cog):
     def __init__(self, bot: NewsDiscordBot) -> None:
         self.bot = bot
         self._sources: tuple[float, list[str]] = (0.0, [])
+        self._hinted: OrderedDict[int, None] = OrderedDict()  # threads told to mention us
 
     # ------------------------------------------------------------------ slash commands
 
@@ -238,6 +243,8 @@ class AskCog(commands.Cog):
         if not (is_dm or mentioned or ours):
             return
         if not question and not mentioned:
+            if ours and not self.bot.settings.discord_message_content:
+                await self._hint_once(channel)  # type: ignore[arg-type]
             return  # content hidden (no Message Content intent) or nothing but an attachment
         if not self.bot.channel_allowed(channel) and not mentioned and not is_dm:
             return
@@ -262,6 +269,18 @@ class AskCog(commands.Cog):
                     await thread.send(reply)
                 else:
                     await message.reply(reply, mention_author=False)
+
+    async def _hint_once(self, thread: discord.Thread) -> None:
+        """Without the Message Content intent a plain message in our thread arrives empty:
+        say once per thread that a mention is needed, instead of silently ignoring it."""
+        if thread.id in self._hinted or not self.bot.channel_allowed(thread):
+            return
+        self._hinted[thread.id] = None
+        while len(self._hinted) > _MAX_HINTED:
+            self._hinted.popitem(last=False)
+        name = self.bot.user.name if self.bot.user else "newsbot"
+        with contextlib.suppress(discord.HTTPException):
+            await thread.send(bot_text(follow_up_hint(name)))
 
     async def _refuse(self, message: discord.Message, refusal: str, is_dm: bool) -> None:
         """A refusal as a reply; a cooldown in a server only as a reaction (nobody else
