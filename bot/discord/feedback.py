@@ -164,6 +164,15 @@ class FeedbackStore:
             changed=previous is not None and previous[0] != vote,
         )
 
+    def answer_turn(self, message_id: int) -> tuple[str, str] | None:
+        """(question, answer) of the answer closed by `message_id`, None if unknown: what a
+        reply to an answer continues after a restart."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT question, answer FROM answers WHERE message_id = ?", (message_id,)
+            ).fetchone()
+        return (row[0], row[1]) if row else None
+
     def votes(self) -> list[Vote]:
         with self._db() as db:
             rows = db.execute(

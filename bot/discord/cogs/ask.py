@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -240,7 +240,8 @@ class AskCog(commands.Cog):
         is_dm = message.guild is None
         is_thread = isinstance(channel, discord.Thread)
         ours = is_thread and channel.owner_id == me.id  # type: ignore[union-attr]
-        if not (is_dm or mentioned or ours):
+        replied = await self._replied_history(message) if question or mentioned else None
+        if not (is_dm or mentioned or ours or replied is not None):
             return
         if not question and not mentioned:
             if ours and not self.bot.settings.discord_message_content:
@@ -255,13 +256,13 @@ class AskCog(commands.Cog):
         thread: discord.Thread | None = None
         try:
             if is_dm or is_thread:
-                await self._answer_in(channel, message, message, question, new=False)  # type: ignore[arg-type]
+                await self._answer_in(channel, message, message, question, history=replied)  # type: ignore[arg-type]
                 return
             thread = await self._open_thread(message, question)
             if thread is None:
-                await self._answer_in(channel, message, message, question, new=True)  # type: ignore[arg-type]
+                await self._answer_in(channel, message, message, question, history=replied or [])  # type: ignore[arg-type]
             else:
-                await self._answer_in(thread, None, message, question, new=True)
+                await self._answer_in(thread, None, message, question, history=replied or [])
         except Exception as exc:
             reply = failure_reply(exc, "mention")
             with contextlib.suppress(discord.HTTPException):
@@ -269,6 +270,22 @@ class AskCog(commands.Cog):
                     await thread.send(reply)
                 else:
                     await message.reply(reply, mention_author=False)
+
+    async def _replied_history(self, message: discord.Message) -> list[Turn] | None:
+        """The conversation of the answer `message` replies to (an /ask answer, say), or
+        None when it is no reply to one of the bot's answers."""
+        ref = message.reference
+        me = self.bot.user
+        if ref is None or ref.message_id is None or me is None:
+            return None
+        history = self.bot.conversations.answer_history(ref.message_id)
+        if history is not None:
+            return history
+        resolved = ref.resolved
+        if isinstance(resolved, discord.Message) and resolved.author.id != me.id:
+            return None
+        stored = await asyncio.to_thread(self.bot.feedback.answer_turn, ref.message_id)
+        return [Turn(*stored)] if stored else None  # after a restart: the stored answer
 
     async def _hint_once(self, thread: discord.Thread) -> None:
         """Without the Message Content intent a plain message in our thread arrives empty:
@@ -308,12 +325,17 @@ class AskCog(commands.Cog):
         asked: discord.Message,
         question: str,
         *,
-        new: bool,
+        history: list[Turn] | None = None,
     ) -> None:
-        """Answer `question` in `target` with that conversation's history, one at a time."""
+        """Answer `question` in `target`, one at a time per conversation.
+
+        `history` is where the question comes from (a new thread: none; a reply to an
+        answer: that answer's conversation); None means the conversation of `target`.
+        """
         key = target.id  # type: ignore[attr-defined]
         async with self.bot.conversations.lock(key):
-            history = [] if new else await self._history(target, asked)
+            if history is None:
+                history = await self._history(target, asked)
             draft: discord.Message | None = None
 
             def reference() -> discord.MessageReference | None:
@@ -367,8 +389,10 @@ class AskCog(commands.Cog):
                 guild_id=guild.id if guild else None,
                 user_id=asked.author.id,
                 footer=self._footer(target),
+                history=history,
             )
-            self.bot.conversations.add(key, Turn(question, answer.text, answer.standalone))
+            turn = Turn(question, answer.text, answer.standalone)
+            self.bot.conversations.remember(key, [*history, turn])
 
     def _footer(self, target: object) -> str:
         if isinstance(target, discord.Thread):
@@ -446,14 +470,21 @@ class AskCog(commands.Cog):
         guild_id: int | None,
         user_id: int | None,
         footer: str | None = None,
+        history: Sequence[Turn] = (),
     ) -> discord.Message:
-        """Send an answer's messages in order; the last carries the vote buttons."""
+        """Send an answer's messages in order; the last carries the vote buttons.
+
+        The conversation so far (`history` and this answer) is remembered under the ids of
+        the messages, so a reply to any of them continues it.
+        """
         outs = answer_messages(answer, footer=footer)
-        last: discord.Message | None = None
+        sent: list[discord.Message] = []
         for i, out in enumerate(outs):
             view = vote_buttons() if i == len(outs) - 1 else None
-            last = await send(out, view, i == 0)
-        assert last is not None
+            sent.append(await send(out, view, i == 0))
+        last = sent[-1]
+        turn = Turn(answer.question, answer.text, answer.standalone)
+        self.bot.conversations.remember_answer([m.id for m in sent], [*history, turn])
         await asyncio.to_thread(
             self.bot.feedback.record_answer,
             last.id,
