@@ -45,7 +45,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.discord.cogs.ask", "bot.discord.cogs.admin", "bot.discord.cogs.news")
+EXTENSIONS = (
+    "bot.discord.cogs.ask",
+    "bot.discord.cogs.admin",
+    "bot.discord.cogs.news",
+    "bot.discord.cogs.help",
+)
 
 
 class NewsService(Protocol):

@@ -424,6 +424,39 @@ def follow_up_hint(bot_name: str) -> str:
     return f"I only see messages that mention me here: mention @{bot_name} to follow up."
 
 
+COMMAND_EXAMPLES = {
+    "ask": "/ask question: How many troops did Zelenskyy say were needed?",
+    "search": "/search query: coalition of the willing since: 2025-03-01",
+    "timeline": "/timeline topic: the reassurance force",
+    "digest": "/digest since: 7d",
+    "status": "/status",
+    "reindex": "/reindex (Manage Server only)",
+    "help": "/help",
+}
+
+
+def help_text(commands: Sequence[tuple[str, str]], bot_name: str, *, reads_threads: bool) -> str:
+    """/help: every slash command (name, description) with an example, then how to talk
+    to the bot by mention, in its threads, by reply and by DM."""
+    lines = ["**newsbot answers questions about the news articles it has indexed.**", ""]
+    for name, description in commands:
+        lines.append(f"**/{name}**: {description}")
+        if example := COMMAND_EXAMPLES.get(name):
+            lines.append(f"-# e.g. `{example}`")
+    follow = (
+        "write in the thread it opens"
+        if reads_threads
+        else f"mention @{bot_name} in the thread it opens"
+    )
+    lines += [
+        "",
+        f"**Mention @{bot_name}** with a question: it answers in a thread; to follow up, "
+        f"{follow}, or reply to any of its answers (an /ask answer too).",
+        "Answers cite their sources as [1], [2]…; 👍 / 👎 under an answer tell us how it did.",
+    ]
+    return shorten("\n".join(lines), MESSAGE_LIMIT)
+
+
 def apology_text(error_id: str) -> str:
     return (
         "Sorry, something went wrong on my side while answering. "
