@@ -317,6 +317,68 @@ def source_embeds(
     return embeds
 
 
+_LINKABLE_MARKER_RE = re.compile(r"(?<!\\)\[(\d+(?:\s*,\s*\d+)*)\](?!\()")
+_LINKED_RE = re.compile(r"\[\[(\d+)\]\]\(<[^<>\s]*>\)|\[(\d+)\]\(<[^<>\s]*>\)")
+
+
+def link_markers(text: str, urls: dict[int, str]) -> str:
+    """The first `[n]` of each source with a URL -> `[[n]](<url>)` (`[1, 2]` ->
+    `[[1](<u1>), [2](<u2>)]`), so a reader gets from a claim to its article in one click.
+
+    Once per source and text (one message): repeats would only make the message longer.
+    `<…>` keeps Discord from adding a preview per link. Only the bot's own markers are
+    linked: one escaped (`\\[1]`, which is how article text shows `[1](…)`) or followed
+    by `(` is left as it is.
+    """
+    done: set[int] = set()
+
+    def link(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        fresh = {n for n in numbers if n in urls and n not in done}
+        if not fresh:
+            return match.group(0)
+        done.update(fresh)
+        if len(numbers) == 1:
+            return f"[[{numbers[0]}]](<{urls[numbers[0]]}>)"
+        parts = [f"[{n}](<{urls[n]}>)" if n in fresh else str(n) for n in numbers]
+        return f"[{', '.join(parts)}]"
+
+    return _LINKABLE_MARKER_RE.sub(link, text)
+
+
+def unlink_markers(text: str) -> str:
+    """The inverse of `link_markers`, for reading the bot's own past answers back."""
+    return _LINKED_RE.sub(lambda m: f"[{m.group(1)}]" if m.group(1) else m.group(2), text)
+
+
+def split_linked(text: str, urls: dict[int, str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """`split_message`, with the markers of each piece linked, every piece within `limit`.
+
+    Cuts are chosen on the plain text (a link is never cut); a piece whose links make it
+    too long is cut shorter (down to a tenth), and one that still cannot fit keeps its
+    plain markers.
+    """
+    if not urls:
+        return split_message(text, limit)
+    pieces: list[str] = []
+    text = text.strip()
+    while text:
+        room = limit
+        while True:
+            cut = len(text) if len(text) <= room else _cut_point(text, room)
+            piece = text[:cut].rstrip()
+            linked = link_markers(piece, urls)
+            if len(linked) <= limit:
+                break
+            if room <= limit // 10:
+                linked = piece  # too many long links for one message: plain markers
+                break
+            room = max(limit // 10, room - (len(linked) - limit))
+        pieces.append(linked)
+        text = text[cut:].lstrip()
+    return pieces
+
+
 _BULLET = re.compile(r"(?m)^\\- ")  # the bot's own list lines (timelines) stay lists
 
 
@@ -334,7 +396,8 @@ def answer_messages(
         text = f"{text}\n-# {as_of}"
     if answer.note:
         text = f"{text}\n\n-# {bot_text(' '.join(answer.note.split()))}"
-    pieces = split_message(text)
+    urls = {c.n: url for c in answer.citations if (url := _safe_url(redact(c.url or "")))}
+    pieces = split_linked(text, urls)
     embeds = source_embeds(citation_entries(answer.citations), footer=footer)
     messages = [OutMessage(p) for p in pieces] or [OutMessage("" if embeds else "…")]
     if embeds:

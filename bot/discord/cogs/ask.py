@@ -36,6 +36,7 @@ from bot.discord.formatting import (
     question_text,
     search_messages,
     thread_name,
+    unlink_markers,
 )
 from bot.discord.streaming import DraftStream
 from bot.discord.work import failure_reply
@@ -421,7 +422,8 @@ class AskCog(commands.Cog):
             if m.type not in _ANSWERABLE:
                 continue
             if m.author.id == me.id:
-                transcript.append(TranscriptMessage(True, m.content, has_vote_buttons(m)))
+                content = unlink_markers(m.content)
+                transcript.append(TranscriptMessage(True, content, has_vote_buttons(m)))
             elif not m.author.bot:
                 transcript.append(TranscriptMessage(False, question_text(m.content, me.id)))
         turns = turns_from_transcript(transcript)
