@@ -584,6 +584,29 @@ def feeds_remove(
     out.print(f"removed {escape(feed.url)}{note}")
 
 
+feedback_app = typer.Typer(
+    no_args_is_help=True, help="👍 / 👎 votes given to the Discord bot's answers."
+)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON array (the default).")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV; sources as a JSON column.")] = False,
+) -> None:
+    """Every vote with its question, answer, sources and 👎 reason, to stdout."""
+    from bot.discord.feedback import FEEDBACK_FILE, FeedbackStore, export_votes
+    from index.settings import get_settings
+
+    if as_json and as_csv:
+        _fail("choose one of --json and --csv", 2)
+    path = get_settings().data_dir / FEEDBACK_FILE
+    votes = FeedbackStore(path).votes() if path.is_file() else []  # never create it here
+    sys.stdout.write(export_votes(votes, "csv" if as_csv else "json"))
+    sys.stdout.flush()
+
+
 def main() -> None:
     """Console entry point: every NewsbotError is one line on stderr and exit 1."""
     _quiet_logs()

@@ -24,7 +24,7 @@ from discord.ext import commands
 from bot.answer.model import Answer, Turn
 from bot.discord.conversations import Conversations
 from bot.discord.cooldown import Cooldowns
-from bot.discord.feedback import FeedbackStore, VoteView
+from bot.discord.feedback import FEEDBACK_FILE, FeedbackStore, ReasonButton, VoteView
 from bot.discord.formatting import bot_text, cooldown_text, not_here_text, polite_text
 from bot.discord.work import Worker, failure_reply
 from bot.redact import add_secrets, secret_values
@@ -228,7 +228,7 @@ class NewsDiscordBot(commands.Bot):
         self.worker = Worker(settings.discord_max_concurrency)
         self.cooldowns = Cooldowns(settings.discord_cooldown_seconds)
         self.conversations = Conversations()
-        self.feedback = feedback or FeedbackStore(settings.data_dir / "feedback.sqlite3")
+        self.feedback = feedback or FeedbackStore(settings.data_dir / FEEDBACK_FILE)
         self.allowed_channels = parse_channel_ids(settings.discord_allowed_channels)
 
     # ------------------------------------------------------------------ lifecycle
@@ -242,6 +242,7 @@ class NewsDiscordBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_view(VoteView(self.feedback))
+        self.add_dynamic_items(ReasonButton)
         if self.application_id:
             log.info("invite link: %s", invite_url(self.application_id))
         await self._warm_up()

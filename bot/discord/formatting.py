@@ -546,4 +546,7 @@ def not_here_text(channel_ids: Sequence[int]) -> str:
 ADMIN_ONLY_TEXT = "Only members with the **Manage Server** permission can update the index."
 REINDEX_BUSY_TEXT = "An index update is already running; try again in a moment."
 BAD_DATE_TEXT = "Dates look like 2025-03-01 (YYYY-MM-DD); `{value}` is not one."
+WHY_TEXT = "If you like, tell us what was wrong with it:"
+REASON_THANKS = "Thanks, noted: **{reason}**."
+REASON_GONE = "That 👎 was changed meanwhile; nothing to add to it."
 VOTE_THANKS = {"up": "Thanks for the 👍 — noted.", "down": "Thanks for the 👎 — noted, we'll look."}
