@@ -155,7 +155,7 @@ def index(
     bot = _bot()
     fetched = _fetch_feeds(bot, as_json) if feeds else None
     if watch:
-        _watch(bot, paths, rebuild, wait, as_json)
+        _watch(bot, paths, rebuild, wait, as_json, feeds)
         return
     show_bar = out.is_terminal and not as_json
     if show_bar:
@@ -175,7 +175,12 @@ def index(
 
 
 def _watch(
-    bot: NewsBot, paths: list[Path] | None, rebuild: bool, wait: float, as_json: bool
+    bot: NewsBot,
+    paths: list[Path] | None,
+    rebuild: bool,
+    wait: float,
+    as_json: bool,
+    feeds: bool = False,
 ) -> None:
     from index.watch import watch
 
@@ -192,7 +197,12 @@ def _watch(
 
     if not as_json:
         err.print(f"[dim]Watching {escape(', '.join(map(str, roots)))}; Ctrl-C stops.[/]")
-    watch(roots, update, lambda r: _print_report(r, as_json), on_error)
+    # --feeds: fetched again every NEWSBOT_FEED_REFRESH_MINUTES; new stories are indexed
+    # as the folder change they are
+    every = (bot.settings.feed_refresh_minutes * 60, lambda: _fetch_feeds(bot, as_json))
+    watch(
+        roots, update, lambda r: _print_report(r, as_json), on_error, every=every if feeds else None
+    )
 
 
 def _fetch_feeds(bot: NewsBot, as_json: bool) -> FetchReport:
