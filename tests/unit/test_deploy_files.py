@@ -60,13 +60,12 @@ def test_compose_shares_the_feed_list_and_the_stories() -> None:
         volumes = dict(v.split(":", 1) for v in services[name]["volumes"])
         mounts[name] = volumes
         data, articles = env["NEWSBOT_DATA_DIR"], env["NEWSBOT_ARTICLES_DIR"]
-        feeds = f"{articles}/feeds"  # index.feeds.feeds_dir: where stories are written
-        assert volumes.get("feeds") == feeds, name  # named volume, writable
+        # index.feeds.feeds_dir (articles_dir/feeds) is in a named, writable volume
+        assert volumes.get("articles") == articles, name
         assert volumes.get("newsbot-data") == data, name  # feed list: data_dir/feeds.json
-        assert volumes["./articles"].startswith(f"{articles}:"), name
+        assert volumes["./articles"] == f"{articles}/local:ro", name
     assert mounts["indexer"] == mounts["bot"]
-    assert {"feeds", "newsbot-data"} <= set(compose["volumes"])
-    assert (ROOT / "articles" / "feeds").is_dir()  # the mount point inside ./articles
+    assert {"articles", "newsbot-data"} <= set(compose["volumes"])
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "mkdir -p /data /articles/feeds" in dockerfile
-    assert "chown newsbot /data /articles/feeds" in dockerfile
+    assert "chown -R newsbot /data /articles" in dockerfile
