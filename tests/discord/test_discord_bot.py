@@ -283,6 +283,7 @@ async def test_guild_sync_filters_and_source_autocomplete(
             "reindex",
             "timeline",
             "digest",
+            "help",
         }
         ask = next(c for c in put.json if c["name"] == "ask")
         assert [o["name"] for o in ask["options"]] == ["question", "source", "since", "until"]
@@ -308,3 +309,18 @@ async def test_guild_sync_filters_and_source_autocomplete(
         (_, _, filters) = service.asks[-1]
         assert filters is not None and filters.sources == ("003_d4d2200b856d5f09.txt",)
         assert filters.since is not None and filters.since.isoformat() == "2020-01-31"
+
+
+async def test_help_lists_every_command_with_an_example(
+    fake: FakeDiscord, newsbot: NewsBot, tmp_path: Path
+) -> None:
+    async with running_bot(fake, Recording(newsbot), tmp_path):
+        inter = await fake.send_interaction("help")
+        reply = (await inter.wait_for_callback(timeout=W)).json
+        assert reply["type"] == 4 and reply["data"]["flags"] & 64  # only the asker sees it
+        text = reply["data"]["content"]
+        for command in fake.global_commands:
+            assert f"**/{command['name']}**" in text, command["name"]
+            assert f"`/{command['name']}" in text, command["name"]  # an example
+        assert f"@{fake.bot_user.username}" in text and "reply" in text
+        assert len(text) <= 2000

@@ -20,8 +20,10 @@ from tests.newscorpus import TOPIC, write_corpus
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(90)]
 
 MARKER = re.compile(r"\[(\d+)\]")
-BULLET = re.compile(r"^- (\d{4}-\d\d-\d\d) — .+ (?:\[\d+\])+$")
-ITEM = re.compile(r"^- (\d{4}-\d\d-\d\d|undated)(?: · [^—]+)? — .+ \[\d+\]$")
+# a marker, or the same marker linked to its article ([n] -> [[n]](<url>))
+CITE = r"(?:\[\d+\]|\[\[\d+\]\]\(<https?://[^<>\s]+>\))"
+BULLET = re.compile(rf"^- (\d{{4}}-\d\d-\d\d) — .+ {CITE}+$")
+ITEM = re.compile(rf"^- (\d{{4}}-\d\d-\d\d|undated)(?: · [^—]+)? — .+ {CITE}$")
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +59,7 @@ async def test_slash_timeline_gives_dated_cited_bullets_oldest_first(
         days = [BULLET.match(line).group(1) for line in lines]  # type: ignore[union-attr]
         assert days == sorted(days) and days[0] == "2025-05-18"
         assert any("command structure" in line for line in lines if "2025-05-24" in line)
+        assert "[[2]](<https://example.com/paris>)" in content  # linked to its article
         assert "Valencia" not in content
         assert cited_numbers(content) == source_numbers(body)
         assert body["allowed_mentions"]["parse"] == []
