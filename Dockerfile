@@ -9,8 +9,12 @@ COPY pyproject.toml requirements.lock README.md ./
 COPY index ./index
 COPY bot ./bot
 COPY prompts ./prompts
+# /data and /articles belong to the user: named volumes mounted there start with that
+# owner, so the indexer and the bot can write the index data and feed stories.
 RUN pip install -c requirements.lock . \
-    && useradd --create-home --uid 10001 newsbot
+    && useradd --create-home --uid 10001 newsbot \
+    && mkdir -p /data /articles/feeds \
+    && chown -R newsbot /data /articles
 COPY articles ./articles
 
 USER newsbot

@@ -155,7 +155,7 @@ def index(
     bot = _bot()
     fetched = _fetch_feeds(bot, as_json) if feeds else None
     if watch:
-        _watch(bot, paths, rebuild, wait, as_json)
+        _watch(bot, paths, rebuild, wait, as_json, feeds)
         return
     show_bar = out.is_terminal and not as_json
     if show_bar:
@@ -175,7 +175,12 @@ def index(
 
 
 def _watch(
-    bot: NewsBot, paths: list[Path] | None, rebuild: bool, wait: float, as_json: bool
+    bot: NewsBot,
+    paths: list[Path] | None,
+    rebuild: bool,
+    wait: float,
+    as_json: bool,
+    feeds: bool = False,
 ) -> None:
     from index.watch import watch
 
@@ -192,7 +197,12 @@ def _watch(
 
     if not as_json:
         err.print(f"[dim]Watching {escape(', '.join(map(str, roots)))}; Ctrl-C stops.[/]")
-    watch(roots, update, lambda r: _print_report(r, as_json), on_error)
+    # --feeds: fetched again every NEWSBOT_FEED_REFRESH_MINUTES; new stories are indexed
+    # as the folder change they are
+    every = (bot.settings.feed_refresh_minutes * 60, lambda: _fetch_feeds(bot, as_json))
+    watch(
+        roots, update, lambda r: _print_report(r, as_json), on_error, every=every if feeds else None
+    )
 
 
 def _fetch_feeds(bot: NewsBot, as_json: bool) -> FetchReport:
@@ -273,6 +283,8 @@ def search(
                     "source": h.chunk.source,
                     "title": h.chunk.title,
                     "date": h.chunk.date.isoformat() if h.chunk.date else None,
+                    "dated_by": h.chunk.dated_by or None,
+                    "file_time": h.chunk.file_time or None,
                     "chunk_id": h.chunk.chunk_id,
                     "score": round(h.score, 4),
                     "text": h.chunk.text,
@@ -282,7 +294,7 @@ def search(
         )
         return
     for i, h in enumerate(hits, 1):
-        when = f", {h.chunk.date.isoformat()}" if h.chunk.date else ""
+        when = f", {h.chunk.date.isoformat()}" if h.chunk.date else ", undated"
         out.print(
             f"[bold]{i}.[/] {escape(h.chunk.title)} [dim]({escape(h.chunk.source)}{when}) "
             f"score {h.score:.3f}[/]"
@@ -311,6 +323,12 @@ def digest(
     since: Annotated[
         str, typer.Option("--since", help="How far back: 24h, 7d, 2w or a date YYYY-MM-DD.")
     ] = "24h",
+    include_undated: Annotated[
+        bool,
+        typer.Option(
+            "--include-undated", help="Also list articles with no known publication date."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """What is new since then, grouped by topic, each article cited."""
@@ -320,7 +338,7 @@ def digest(
         parse_since(since)
     except SinceError as exc:
         _fail(str(exc), 2)
-    result = _bot().digest(since)
+    result = _bot().digest(since, include_undated=include_undated)
     if as_json:
         _print_json(result.as_dict())
     else:
@@ -582,6 +600,29 @@ def feeds_remove(
     if delete_stories:
         note = f"; deleted {delete(settings, feed)} stories (run `newsbot index` to drop them)"
     out.print(f"removed {escape(feed.url)}{note}")
+
+
+feedback_app = typer.Typer(
+    no_args_is_help=True, help="👍 / 👎 votes given to the Discord bot's answers."
+)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON array (the default).")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV; sources as a JSON column.")] = False,
+) -> None:
+    """Every vote with its question, answer, sources and 👎 reason, to stdout."""
+    from bot.discord.feedback import FEEDBACK_FILE, FeedbackStore, export_votes
+    from index.settings import get_settings
+
+    if as_json and as_csv:
+        _fail("choose one of --json and --csv", 2)
+    path = get_settings().data_dir / FEEDBACK_FILE
+    votes = FeedbackStore(path).votes() if path.is_file() else []  # never create it here
+    sys.stdout.write(export_votes(votes, "csv" if as_csv else "json"))
+    sys.stdout.flush()
 
 
 def main() -> None:

@@ -238,21 +238,35 @@ class NewsBot:
         )
 
     def digest(
-        self, since: str | date | datetime = "24h", *, now: datetime | None = None
+        self,
+        since: str | date | datetime = "24h",
+        *,
+        now: datetime | None = None,
+        include_undated: bool = False,
     ) -> Digest:
         """What is new since `since` (24h, 7d, 2w, a date), grouped by topic, each cited.
 
-        Articles count by their date (on/after the cutoff day), and only those the current
-        manifest lists. Blocking: call it from a worker thread in async code.
+        Articles count by their publication date (on/after the cutoff day), and only those
+        the current manifest lists. Undated articles are left out (and counted) unless
+        `include_undated`: nobody knows whether they are new. Blocking: call it from a
+        worker thread in async code.
         """
         from bot.answer.digest import articles_from_chunks, build_digest, parse_since
         from index.store.chroma import date_to_epoch
 
         day = parse_since(since, now)
         live = self.retriever.view().live
-        rows = [
-            (chunk, vec)
-            for chunk, vec in self.ws.store.chunks_since(date_to_epoch(day))
-            if chunk.chunk_id in live
+        store = self.ws.store
+        rows = [(c, v) for c, v in store.chunks_since(date_to_epoch(day)) if c.chunk_id in live]
+        undated = [
+            (c, v) for c, v in store.undated_chunks(vectors=include_undated) if c.chunk_id in live
         ]
-        return build_digest(articles_from_chunks(rows), day, asked=str(since))
+        if include_undated:
+            rows += undated
+        return build_digest(
+            articles_from_chunks(rows),
+            day,
+            asked=str(since),
+            include_undated=include_undated,
+            undated=len({c.article_id for c, _ in undated}),
+        )

@@ -9,7 +9,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from index.errors import SourceError
@@ -21,13 +21,14 @@ from index.ingest.sources import (
     printable,
     read_bytes,
     read_docs,
+    sidecar_bytes,
     to_articles,
 )
 from index.lock import IndexLock
 from index.store import sentvec
 from index.store.bm25 import build_bm25, keyword_index_current
 from index.store.embedder import MODEL_ID, PendingEmbeddings
-from index.store.manifest import FileEntry, Manifest, State, now
+from index.store.manifest import DATING, FileEntry, Manifest, State, now
 from index.text import sentence_spans
 from index.types import Chunk
 from index.workspace import Workspace
@@ -108,18 +109,23 @@ def fault_point(name: str) -> None:
 _fault_counts: dict[str, int] = {}
 
 
-def _file_date(path: Path) -> date | None:
-    """The file's modification day: the date of last resort for an undated story.
-    None when the clock of whoever wrote the file was absurd (year 33658, 1970...)."""
+def _file_time(path: Path) -> str:
+    """The file's modification time (ISO, UTC), kept for display only: a copy or download
+    time is not a publication date. "" when the clock of whoever wrote it was absurd."""
     try:
-        return plausible(datetime.fromtimestamp(path.stat().st_mtime, UTC).date())
+        moment = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except (OSError, OverflowError, ValueError):
-        return None
+        return ""
+    return moment.isoformat(timespec="seconds") if plausible(moment.date()) else ""
 
 
 def file_digest(path: Path, max_bytes: int = 1 << 62) -> str:
-    """SHA-256 of a regular file of at most max_bytes (SourceError otherwise)."""
-    return hashlib.sha256(read_bytes(path, max_bytes)).hexdigest()
+    """SHA-256 of a regular file of at most max_bytes (SourceError otherwise), and of its
+    date sidecar when it has one: editing the sidecar re-dates the file."""
+    digest = hashlib.sha256(read_bytes(path, max_bytes))
+    if side := sidecar_bytes(path):
+        digest.update(b"\x00sidecar\x00" + side)
+    return digest.hexdigest()
 
 
 def _name_prefix(root: Path, articles_dir: Path) -> str:
@@ -219,6 +225,14 @@ class Indexer:
             settings.chunk_tokens,
         ):
             log.warning("Embedding model or chunk size changed: rebuilding the index")
+            manifest = None
+        elif manifest and manifest.state.dating != DATING:
+            log.warning(
+                "How publication dates are found changed (dating %s -> %s): "
+                "rebuilding the index once",
+                manifest.state.dating,
+                DATING,
+            )
             manifest = None
         report = UpdateReport()
         if manifest is None:
@@ -335,7 +349,7 @@ class Indexer:
     ) -> _Pending | None:
         try:
             docs, warnings = read_docs(path, int(self.ws.settings.max_file_mb * 2**20))
-            articles = to_articles(name, docs, _file_date(path))
+            articles = to_articles(name, docs, _file_time(path))
             if not articles:
                 raise SourceError("no article text left after cleaning")
             chunks = [c for a in articles for c in self.chunker.chunk(a)]

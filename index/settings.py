@@ -103,6 +103,13 @@ class Settings(BaseSettings):
         description="Entries with less text than this many characters count as summary "
         "only: their linked page is fetched (with NEWSBOT_FEED_FETCH_PAGES).",
     )
+    feed_refresh_minutes: float = Field(
+        30.0,
+        gt=0,
+        le=10_080,
+        description="Minutes between feed fetches of `newsbot index --watch --feeds` "
+        "(the articles folder itself is followed as it changes).",
+    )
 
     # --- retrieval and answers ----------------------------------------------------------
     top_k: int = Field(5, ge=1, le=50, description="How many passages an answer draws on.")

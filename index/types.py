@@ -17,8 +17,10 @@ class Article:
     date: date | None = None
     url: str | None = None
     outlet: str | None = None
-    # How the date was found: "published" (metadata), "text", "file" (the file's time) or "".
+    # Where the publication date came from: "metadata", "front-matter", "sidecar",
+    # "dateline" or "filename"; "" when the article is undated (`date` is None).
     dated_by: str = ""
+    file_time: str = ""  # the file's mtime (ISO, UTC): shown, never used as a date
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,14 @@ class Chunk:
     url: str | None = None
     outlet: str | None = None
     dated_by: str = ""  # see Article.dated_by
+    file_time: str = ""  # see Article.file_time
     # Sentence vectors (see index.store.sentvec), one per `index.text.sentences(text)`.
     sentence_vectors: str = field(default="", compare=False, repr=False)
 
     def header(self) -> str:
         """Context prepended before embedding, so a passage knows what story it is from."""
         parts = [f"Title: {self.title}"]
-        if self.date and self.dated_by != "file":  # a file's time says nothing about the story
+        if self.date:
             parts.append(f"Date: {self.date.isoformat()}")
         return "\n".join(parts)
 

@@ -1,9 +1,11 @@
 """A small dated news corpus for the timeline and digest tests (CLI and Discord).
 
 Four articles follow one story (a reassurance force for Ukraine) over May 2025: one dated
-by its metadata, one whose sentence names an earlier day ("On May 18, 2025, ..."), one with
-no date but its file's time (2025-05-24), and a later one on the force's size. Around
-them: a flood covered by two outlets, a central bank decision and an old unrelated story.
+by its metadata, one whose sentence names an earlier day ("On May 18, 2025, ..."), a text
+file dated only by its dateline ("Brussels, 24 May 2025 —"), and a later one on the force's
+size. Around them: a flood covered by two outlets, a central bank decision, an old
+unrelated story and an undated text file. Both text files carry a misleading, newer file
+time (FILE_DAY): it must never be read as their date.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 TOPIC = "reassurance force"
-FILE_DAY = datetime(2025, 5, 24, 12, 0, tzinfo=UTC)
+FILE_DAY = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)  # newer than every story: a copy time
 
 ARTICLES: dict[str, dict[str, str]] = {
     "a_paris.json": {
@@ -92,13 +94,22 @@ ARTICLES: dict[str, dict[str, str]] = {
     },
 }
 
-# No date in its text or metadata: the file's time (FILE_DAY) is all there is.
-UNDATED_NAME = "c_brussels.txt"
-UNDATED_TEXT = (
+# No metadata: the dateline at the top of the story is its publication date.
+DATELINE_NAME = "c_brussels.txt"
+DATELINE_TEXT = (
     "Ministers agree command structure for the reassurance force\n\n"
-    "Defence ministers agreed the command structure of the reassurance force at NATO "
-    "headquarters in Brussels. Britain will lead the headquarters for the first year, with "
-    "France taking over after that. The ministers did not say how many troops would serve.\n"
+    "Brussels, 24 May 2025 — Defence ministers agreed the command structure of the "
+    "reassurance force at NATO headquarters in Brussels. Britain will lead the headquarters "
+    "for the first year, with France taking over after that. The ministers did not say how "
+    "many troops would serve.\n"
+)
+# No publication date anywhere (a deadline in the text is not one): undated.
+UNDATED_NAME = "h_museum.txt"
+UNDATED_TEXT = (
+    "City museum reopens its modern art wing\n\n"
+    "The city museum reopened its modern art wing after a two-year renovation, with free "
+    "entry for the first month. Applications for the new artist residencies close on "
+    "15 July 2026, the museum said.\n"
 )
 
 
@@ -107,8 +118,8 @@ def write_corpus(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, article in ARTICLES.items():
         (folder / name).write_text(json.dumps(article, ensure_ascii=False), encoding="utf-8")
-    undated = folder / UNDATED_NAME
-    undated.write_text(UNDATED_TEXT, encoding="utf-8")
     stamp = FILE_DAY.timestamp()
-    os.utime(undated, (stamp, stamp))
+    for name, text in ((DATELINE_NAME, DATELINE_TEXT), (UNDATED_NAME, UNDATED_TEXT)):
+        (folder / name).write_text(text, encoding="utf-8")
+        os.utime(folder / name, (stamp, stamp))
     return folder

@@ -90,6 +90,7 @@ def number_claims(claims: Sequence[Claim], hits: Sequence[Hit]) -> tuple[str, li
             score=score_of.get(aid, 0.0),
             url=first_chunk[aid].url,
             dated_by=first_chunk[aid].dated_by,
+            file_time=first_chunk[aid].file_time,
             outlets=_outlets(first_chunk[aid], copies_of.get(aid, [])),
             copies=tuple(
                 dict.fromkeys(

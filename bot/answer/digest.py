@@ -247,17 +247,30 @@ class Digest:
     citations: list[Citation]
     total: int  # new articles, listed or not
     asked: str = ""  # what the user gave as --since
+    undated: int = 0  # indexed articles without a publication date
+    include_undated: bool = False  # whether they are listed (else only counted)
 
     @property
     def answered(self) -> bool:
         return self.total > 0
 
+    def undated_note(self) -> str:
+        """Why some articles are missing: they have no publication date ('' if none)."""
+        if not self.undated or self.include_undated:
+            return ""
+        n = self.undated
+        return (
+            f"{n} undated article{'s are' if n != 1 else ' is'} left out: "
+            "no publication date is known (include undated articles to list them)."
+        )
+
     def text(self, markdown: bool = False) -> str:
         if not self.total:
-            return (
+            nothing = (
                 f"Nothing new since {self.since.isoformat()}: no indexed article is dated "
                 "on or after that day."
             )
+            return "\n\n".join(p for p in (nothing, self.undated_note()) if p)
         topics = len(self.groups)
         lines = [
             f"What's new since {self.since.isoformat()}: {self.total} "
@@ -272,6 +285,8 @@ class Digest:
             shown += group.total
         if shown < self.total:
             lines += ["", f"…and {self.total - shown} more articles on other topics."]
+        if note := self.undated_note():
+            lines += ["", note]
         return "\n".join(lines)
 
     def answer(self, markdown: bool = False) -> Answer:
@@ -287,6 +302,8 @@ class Digest:
         return {
             "since": self.since.isoformat(),
             "articles": self.total,
+            "undated": self.undated,
+            "include_undated": self.include_undated,
             "answered": self.answered,
             "mode": MODE,
             "answer": self.text(),
@@ -300,7 +317,8 @@ class Digest:
                             "article_id": i.article.article_id,
                             "title": i.article.title,
                             "date": i.article.day.isoformat() if i.article.day else None,
-                            "dated_by": i.article.dated_by,
+                            "dated_by": i.article.dated_by or None,
+                            "file_time": i.article.chunk.file_time or None,
                             "outlet": i.article.outlet,
                             "source": i.article.source,
                             "url": i.article.url,
@@ -322,11 +340,19 @@ def build_digest(
     asked: str = "",
     max_groups: int = MAX_GROUPS,
     max_items: int = MAX_ITEMS,
+    include_undated: bool = False,
+    undated: int = 0,
 ) -> Digest:
-    """The digest of `articles` (those dated before `since` are left out)."""
-    new = [a for a in articles if a.day is not None and a.day >= since]
+    """The digest of `articles`: those dated before `since` are left out, and so are
+    undated ones unless `include_undated` (they are listed last, marked "undated").
+    `undated` counts the undated articles of the index, for the note saying so."""
+    new = [
+        a
+        for a in articles
+        if (a.day is not None and a.day >= since) or (a.day is None and include_undated)
+    ]
     if not new:
-        return Digest(since, (), [], 0, asked)
+        return Digest(since, (), [], 0, asked, undated, include_undated)
     grouped = group_articles(new)[:max_groups]
     listed = [(group, group[:max_items]) for group in grouped]
     claims = [Claim(a.lead, (a.chunk,)) for _, shown in listed for a in shown]
@@ -340,4 +366,4 @@ def build_digest(
         )
         for group, shown in listed
     )
-    return Digest(since, groups, citations, len(new), asked)
+    return Digest(since, groups, citations, len(new), asked, undated, include_undated)

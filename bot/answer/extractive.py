@@ -333,11 +333,7 @@ def disagreement(question: str, chosen: Sequence[Scored], cited: dict[str, int])
     sets = {frozenset(map(normalize_number, f)) for f in figures.values()}
     if len(sets) < 2:
         return ""
-    dated = {
-        n: s.chunk.date
-        for n, s in dates.items()
-        if s.chunk.date and s.chunk.dated_by not in ("file", "")
-    }
+    dated = {n: s.chunk.date for n, s in dates.items() if s.chunk.date}
     if len(dated) == len(figures) and len(set(dated.values())) == len(dated):
         steps = sorted(figures, key=lambda n: dated[n])
         story = " to ".join(f"{_join(figures[n])} ({dated[n].isoformat()}) [{n}]" for n in steps)

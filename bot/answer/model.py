@@ -8,12 +8,10 @@ from datetime import date
 DECLINE_TEXT = "I couldn't find that in the indexed articles."
 
 
-def day_label(day: date | None, dated_by: str) -> str:
-    """How a date reads: '2025-05-24', '2025-05-24 (file date)' (only the file's time, a
-    guess) or 'undated'."""
-    if day is None:
-        return "undated"
-    return f"{day.isoformat()} (file date)" if dated_by == "file" else day.isoformat()
+def day_label(day: date | None, dated_by: str = "") -> str:
+    """How a publication date reads: '2025-05-24', or 'undated' when the article has none
+    (a file's copy time is never shown as one). `dated_by` is kept for callers' symmetry."""
+    return day.isoformat() if day else "undated"
 
 
 @dataclass(frozen=True)
@@ -28,9 +26,11 @@ class Citation:
     snippet: str
     score: float
     url: str | None = None
-    dated_by: str = ""  # "published", "text", "file" (only the file's time) or ""
+    # Where the publication date came from (see index.types.Article.dated_by); "" if undated.
+    dated_by: str = ""
     outlets: tuple[str, ...] = ()  # who ran the story, including collapsed copies
     copies: tuple[str, ...] = ()  # other files holding the same story
+    file_time: str = ""  # the file's mtime (ISO): for --json readers, never a date
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -40,11 +40,11 @@ class Citation:
         return data
 
     def day(self) -> str:
-        """The date as shown to readers ('' when there is none)."""
-        return day_label(self.date, self.dated_by) if self.date else ""
+        """The date as shown to readers: the publication date, or 'undated'."""
+        return day_label(self.date)
 
     def meta(self) -> str:
-        """'Reuters, AP · 2025-05-24': who ran it and when, for source lists."""
+        """'Reuters, AP · 2025-05-24' or 'Reuters · undated': who ran it and when."""
         return " · ".join(part for part in (", ".join(self.outlets), self.day()) if part)
 
 
@@ -64,16 +64,17 @@ class Answer:
 
     @property
     def as_of(self) -> Citation | None:
-        """The newest dated source cited: news answers hold as of that date."""
+        """The newest source cited with a publication date: news answers hold as of that
+        date. Undated sources never set it (a file's time is not news)."""
         dated = [c for c in self.citations if c.date]
-        return max(dated, key=lambda c: (c.date, c.dated_by != "file")) if dated else None
+        return max(dated, key=lambda c: c.date or date.min) if dated else None
 
     def as_of_line(self) -> str:
+        """'As of 2025-05-24 (newest source cited).', '' when no cited source is dated."""
         newest = self.as_of
         if not newest or not newest.date:
             return ""
-        how = "newest source cited, dated by its file" if newest.dated_by == "file" else None
-        return f"As of {newest.date.isoformat()} ({how or 'newest source cited'})."
+        return f"As of {newest.date.isoformat()} (newest source cited)."
 
     def as_dict(self) -> dict[str, object]:
         newest = self.as_of

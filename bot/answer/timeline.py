@@ -3,12 +3,12 @@
 Each article about the topic gives its best sentence for the topic (scored by the
 extractive answerer, `bot.answer.extractive.score_sentences`), plus any other relevant
 sentence of it that names a date of its own ("On May 24, 2025, ..."). A bullet is dated by
-the date its sentence names, else by its article's date; a date that is only the file's
-time is marked "(file date)", and bullets with no date at all come last, marked
-"undated". Bullets that say the same thing (two outlets reporting one event) become one,
-dated by the first report and citing every article that reported it. Citations are the
-ones of normal answers (`bot.answer.citations.number_claims`): numbered per article in
-order of first use, so they run 1, 2, 3 down the timeline.
+the date its sentence names (the day the event happened), else by its article's
+publication date; bullets with no date at all (an undated article, a sentence naming no
+day) come last, marked "undated". Bullets that say the same thing (two outlets reporting
+one event) become one, dated by the first report and citing every article that reported
+it. Citations are the ones of normal answers (`bot.answer.citations.number_claims`):
+numbered per article in order of first use, so they run 1, 2, 3 down the timeline.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Event:
     """One bullet: a sentence, its date and the articles that report it."""
 
     day: date | None
-    dated_by: str  # "text" (the sentence names it), else the article's: "published", "file", ""
+    dated_by: str  # "text" (the sentence names it), else the article's (see Article), or ""
     text: str
     chunks: tuple[Chunk, ...]
     score: float

@@ -24,7 +24,7 @@ from discord.ext import commands
 from bot.answer.model import Answer, Turn
 from bot.discord.conversations import Conversations
 from bot.discord.cooldown import Cooldowns
-from bot.discord.feedback import FeedbackStore, VoteView
+from bot.discord.feedback import FEEDBACK_FILE, FeedbackStore, ReasonButton, VoteView
 from bot.discord.formatting import bot_text, cooldown_text, not_here_text, polite_text
 from bot.discord.work import Worker, failure_reply
 from bot.redact import add_secrets, secret_values
@@ -45,7 +45,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.discord.cogs.ask", "bot.discord.cogs.admin", "bot.discord.cogs.news")
+EXTENSIONS = (
+    "bot.discord.cogs.ask",
+    "bot.discord.cogs.admin",
+    "bot.discord.cogs.news",
+    "bot.discord.cogs.help",
+)
 
 
 class NewsService(Protocol):
@@ -104,6 +109,35 @@ def bot_intents(message_content: bool) -> discord.Intents:
     return intents
 
 
+# What the bot does in a server: read and answer in channels and the threads it opens,
+# show sources as embeds, react (cooldowns), read a thread's past to rebuild its history.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    embed_links=True,
+    read_message_history=True,
+    add_reactions=True,
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The OAuth2 link that adds the bot with exactly the permissions it uses, plus its
+    slash commands: logged at start so nobody has to assemble it in the Developer Portal."""
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
+def silence_voice_warnings() -> None:
+    """The bot never joins voice: discord.py's "PyNaCl/davey is not installed" warnings at
+    start would only alarm whoever reads the log."""
+    discord.VoiceClient.warn_nacl = False
+    if hasattr(discord.VoiceClient, "warn_dave"):
+        discord.VoiceClient.warn_dave = False
+
+
 def parse_channel_ids(value: str) -> frozenset[int]:
     """'123, 456' -> {123, 456}; ConfigError on anything that is not a channel id."""
     ids = set()
@@ -144,6 +178,14 @@ async def tell(interaction: discord.Interaction, text: str, *, ephemeral: bool =
         await interaction.response.send_message(text, ephemeral=ephemeral)
 
 
+class CooldownRefusal(str):
+    """A refusal that only says "wait a moment": told privately (ephemeral, DM) or as a
+    reaction, never as a public reply that would show everyone who asked too often."""
+
+
+COOLDOWN_REACTION = "⏳"
+
+
 class NewsCommandTree(app_commands.CommandTree):
     """Errors that escape a command become a short reply (apology with an error id)."""
 
@@ -171,6 +213,7 @@ class NewsDiscordBot(commands.Bot):
         **options: Any,
     ) -> None:
         options.setdefault("chunk_guilds_at_startup", False)
+        silence_voice_warnings()
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: no prefix commands
             help_command=None,
@@ -185,7 +228,7 @@ class NewsDiscordBot(commands.Bot):
         self.worker = Worker(settings.discord_max_concurrency)
         self.cooldowns = Cooldowns(settings.discord_cooldown_seconds)
         self.conversations = Conversations()
-        self.feedback = feedback or FeedbackStore(settings.data_dir / "feedback.sqlite3")
+        self.feedback = feedback or FeedbackStore(settings.data_dir / FEEDBACK_FILE)
         self.allowed_channels = parse_channel_ids(settings.discord_allowed_channels)
 
     # ------------------------------------------------------------------ lifecycle
@@ -199,6 +242,9 @@ class NewsDiscordBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_view(VoteView(self.feedback))
+        self.add_dynamic_items(ReasonButton)
+        if self.application_id:
+            log.info("invite link: %s", invite_url(self.application_id))
         await self._warm_up()
         if self.settings.discord_sync_commands:
             await self.sync_commands()
@@ -266,7 +312,7 @@ class NewsDiscordBot(commands.Bot):
             return question, polite_text(str(exc))
         wait = self.cooldowns.retry_after(user_id)
         if wait > 0:
-            return question, cooldown_text(wait)
+            return question, CooldownRefusal(cooldown_text(wait))
         return question, None
 
 

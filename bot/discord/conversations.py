@@ -58,6 +58,22 @@ class Conversations:
         self.max_conversations = max_conversations
         self._turns: OrderedDict[int, list[Turn]] = OrderedDict()
         self._locks: OrderedDict[int, asyncio.Lock] = OrderedDict()
+        self._answers: OrderedDict[int, tuple[Turn, ...]] = OrderedDict()
+
+    def remember_answer(self, message_ids: Sequence[int], turns: Sequence[Turn]) -> None:
+        """The conversation up to and including an answer, under the ids of its messages,
+        so that a reply to any of them (say, to an /ask answer) continues it."""
+        kept = tuple(turns)[-self.max_turns :]
+        for message_id in message_ids:
+            self._answers[message_id] = kept
+            self._answers.move_to_end(message_id)
+        while len(self._answers) > 5 * self.max_conversations:
+            self._answers.popitem(last=False)
+
+    def answer_history(self, message_id: int) -> list[Turn] | None:
+        """The conversation an answer message closes, or None if it is not one we know."""
+        turns = self._answers.get(message_id)
+        return None if turns is None else list(turns)
 
     def __contains__(self, key: int) -> bool:
         return key in self._turns

@@ -16,8 +16,11 @@ a copy of the buttons that discord.py does not keep in memory per message.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import logging
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -29,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.discord.formatting import VOTE_THANKS
+from bot.discord.formatting import REASON_GONE, REASON_THANKS, VOTE_THANKS, WHY_TEXT, bot_text
 from bot.discord.work import failure_reply
 from bot.redact import redact
 
@@ -61,9 +64,21 @@ CREATE TABLE IF NOT EXISTS feedback (
     answer TEXT NOT NULL,
     sources TEXT NOT NULL,
     voted_at TEXT NOT NULL,
+    reason TEXT,
     PRIMARY KEY (message_id, user_id)
 );
 """
+_FEEDBACK_COLUMNS = "message_id, user_id, vote, question, answer, sources, voted_at, reason"
+
+# What a 👎 may say was wrong (asked once, privately; answering is optional).
+REASONS = {
+    "wrong": "Wrong",
+    "outdated": "Outdated",
+    "source": "Missing source",
+    "other": "Other",
+}
+REASON_ID_PREFIX = "newsbot:why:"
+FEEDBACK_FILE = "feedback.sqlite3"  # in the data dir
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,7 @@ class Vote:
     sources: list[dict[str, object]]
     voted_at: str
     changed: bool = False
+    reason: str | None = None  # for a 👎: one of REASONS, when the voter said
 
 
 def _now() -> str:
@@ -98,6 +114,9 @@ class FeedbackStore:
             with closing(sqlite3.connect(self.path, timeout=10)) as db:
                 if not self._ready:
                     db.executescript(_SCHEMA)
+                    columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
+                    if "reason" not in columns:  # a database from before reasons existed
+                        db.execute("ALTER TABLE feedback ADD COLUMN reason TEXT")
                     self._ready = True
                 with db:
                     yield db
@@ -145,13 +164,15 @@ class FeedbackStore:
             ).fetchone()
             question, answer, sources = row or ("", redact(fallback_answer), "[]")
             previous = db.execute(
-                "SELECT vote FROM feedback WHERE message_id = ? AND user_id = ?",
+                "SELECT vote, reason FROM feedback WHERE message_id = ? AND user_id = ?",
                 (message_id, user_id),
             ).fetchone()
+            reason = previous[1] if previous is not None and previous[0] == vote else None
             voted_at = _now()
             db.execute(
-                "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (message_id, user_id, vote, question, answer, sources, voted_at),
+                f"INSERT OR REPLACE INTO feedback ({_FEEDBACK_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (message_id, user_id, vote, question, answer, sources, voted_at, reason),
             )
         return Vote(
             message_id,
@@ -162,15 +183,67 @@ class FeedbackStore:
             json.loads(sources),
             voted_at,
             changed=previous is not None and previous[0] != vote,
+            reason=reason,
         )
+
+    def record_reason(self, message_id: int, user_id: int, reason: str) -> bool:
+        """What the user's 👎 on `message_id` was about; False if there is no such 👎
+        (the vote was changed to 👍 meanwhile)."""
+        if reason not in REASONS:
+            raise ValueError(f"reason must be one of {sorted(REASONS)}, not {reason!r}")
+        with self._db() as db:
+            cursor = db.execute(
+                "UPDATE feedback SET reason = ? "
+                "WHERE message_id = ? AND user_id = ? AND vote = 'down'",
+                (reason, message_id, user_id),
+            )
+        return cursor.rowcount > 0
+
+    def answer_turn(self, message_id: int) -> tuple[str, str] | None:
+        """(question, answer) of the answer closed by `message_id`, None if unknown: what a
+        reply to an answer continues after a restart."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT question, answer FROM answers WHERE message_id = ?", (message_id,)
+            ).fetchone()
+        return (row[0], row[1]) if row else None
 
     def votes(self) -> list[Vote]:
         with self._db() as db:
             rows = db.execute(
-                "SELECT message_id, user_id, vote, question, answer, sources, voted_at "
-                "FROM feedback ORDER BY voted_at, message_id"
+                f"SELECT {_FEEDBACK_COLUMNS} FROM feedback ORDER BY voted_at, message_id"
             ).fetchall()
-        return [Vote(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
+        return [
+            Vote(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], reason=r[7]) for r in rows
+        ]
+
+
+EXPORT_FIELDS = (
+    "message_id",
+    "user_id",
+    "vote",
+    "reason",
+    "question",
+    "answer",
+    "sources",
+    "voted_at",
+)
+
+
+def export_votes(votes: list[Vote], fmt: str = "json") -> str:
+    """The votes as a JSON array or CSV (sources as a JSON column): the evaluation set of
+    `newsbot feedback export`, readable without sqlite."""
+    rows = [{name: getattr(v, name) for name in EXPORT_FIELDS} for v in votes]
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    if fmt != "csv":
+        raise ValueError(f"format must be 'json' or 'csv', not {fmt!r}")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "sources": json.dumps(row["sources"], ensure_ascii=False)})
+    return buffer.getvalue()
 
 
 class _VoteButtons(discord.ui.View):
@@ -206,6 +279,54 @@ def has_vote_buttons(message: discord.Message) -> bool:
     return False
 
 
+def reason_buttons(message_id: int) -> discord.ui.View:
+    """Wrong / Outdated / Missing source / Other for the 👎 on `message_id` (the answer's
+    id rides in each custom_id, so a click works even after a restart)."""
+    view = discord.ui.View(timeout=None)
+    for reason in REASONS:
+        view.add_item(ReasonButton(message_id, reason))
+    return view
+
+
+class ReasonButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=REASON_ID_PREFIX + r"(?P<message>\d+):(?P<reason>[a-z]+)",
+):
+    """One reason button; every click of any answer's reasons lands here."""
+
+    def __init__(self, message_id: int, reason: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=REASONS.get(reason, reason),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"{REASON_ID_PREFIX}{message_id}:{reason}",
+            )
+        )
+        self.message_id = message_id
+        self.reason = reason
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[discord.ui.View],
+        match: re.Match[str],
+    ) -> ReasonButton:
+        return cls(int(match["message"]), match["reason"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        store: FeedbackStore = interaction.client.feedback  # type: ignore[attr-defined]
+        try:
+            noted = self.reason in REASONS and await asyncio.to_thread(
+                store.record_reason, self.message_id, interaction.user.id, self.reason
+            )
+        except Exception as exc:
+            text = failure_reply(exc, "feedback reason")
+        else:
+            text = REASON_THANKS.format(reason=REASONS[self.reason]) if noted else REASON_GONE
+        await interaction.response.edit_message(content=bot_text(text), view=None)
+
+
 class VoteView(discord.ui.View):
     """Persistent handler of the vote buttons of every answer, across restarts."""
 
@@ -230,7 +351,14 @@ class VoteView(discord.ui.View):
             self.store.record_vote, message.id, interaction.user.id, vote, message.content
         )
         log.info("feedback %s on message %s", stored.vote, stored.message_id)
-        await interaction.response.send_message(VOTE_THANKS[vote], ephemeral=True)
+        if vote == "down":  # optional: one click says what was wrong
+            await interaction.response.send_message(
+                bot_text(VOTE_THANKS[vote] + " " + WHY_TEXT),
+                view=reason_buttons(message.id),
+                ephemeral=True,
+            )
+        else:
+            await interaction.response.send_message(bot_text(VOTE_THANKS[vote]), ephemeral=True)
 
     async def on_error(
         self,

@@ -225,9 +225,9 @@ def citation_entries(citations: Sequence[Citation]) -> list[SourceEntry]:
 
 
 def _citation_note(c: Citation) -> str:
-    """'file date · Reuters, AP · also in 2 more files': what the reader should know."""
+    """'undated · Reuters, AP · also in 2 more files': what the reader should know."""
     parts = [
-        "file date" if c.dated_by == "file" and c.date else "",
+        "" if c.date else "undated",
         ", ".join(c.outlets),
         f"also in {len(c.copies)} more file(s)" if c.copies else "",
     ]
@@ -317,6 +317,68 @@ def source_embeds(
     return embeds
 
 
+_LINKABLE_MARKER_RE = re.compile(r"(?<!\\)\[(\d+(?:\s*,\s*\d+)*)\](?!\()")
+_LINKED_RE = re.compile(r"\[\[(\d+)\]\]\(<[^<>\s]*>\)|\[(\d+)\]\(<[^<>\s]*>\)")
+
+
+def link_markers(text: str, urls: dict[int, str]) -> str:
+    """The first `[n]` of each source with a URL -> `[[n]](<url>)` (`[1, 2]` ->
+    `[[1](<u1>), [2](<u2>)]`), so a reader gets from a claim to its article in one click.
+
+    Once per source and text (one message): repeats would only make the message longer.
+    `<…>` keeps Discord from adding a preview per link. Only the bot's own markers are
+    linked: one escaped (`\\[1]`, which is how article text shows `[1](…)`) or followed
+    by `(` is left as it is.
+    """
+    done: set[int] = set()
+
+    def link(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        fresh = {n for n in numbers if n in urls and n not in done}
+        if not fresh:
+            return match.group(0)
+        done.update(fresh)
+        if len(numbers) == 1:
+            return f"[[{numbers[0]}]](<{urls[numbers[0]]}>)"
+        parts = [f"[{n}](<{urls[n]}>)" if n in fresh else str(n) for n in numbers]
+        return f"[{', '.join(parts)}]"
+
+    return _LINKABLE_MARKER_RE.sub(link, text)
+
+
+def unlink_markers(text: str) -> str:
+    """The inverse of `link_markers`, for reading the bot's own past answers back."""
+    return _LINKED_RE.sub(lambda m: f"[{m.group(1)}]" if m.group(1) else m.group(2), text)
+
+
+def split_linked(text: str, urls: dict[int, str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """`split_message`, with the markers of each piece linked, every piece within `limit`.
+
+    Cuts are chosen on the plain text (a link is never cut); a piece whose links make it
+    too long is cut shorter (down to a tenth), and one that still cannot fit keeps its
+    plain markers.
+    """
+    if not urls:
+        return split_message(text, limit)
+    pieces: list[str] = []
+    text = text.strip()
+    while text:
+        room = limit
+        while True:
+            cut = len(text) if len(text) <= room else _cut_point(text, room)
+            piece = text[:cut].rstrip()
+            linked = link_markers(piece, urls)
+            if len(linked) <= limit:
+                break
+            if room <= limit // 10:
+                linked = piece  # too many long links for one message: plain markers
+                break
+            room = max(limit // 10, room - (len(linked) - limit))
+        pieces.append(linked)
+        text = text[cut:].lstrip()
+    return pieces
+
+
 _BULLET = re.compile(r"(?m)^\\- ")  # the bot's own list lines (timelines) stay lists
 
 
@@ -334,7 +396,8 @@ def answer_messages(
         text = f"{text}\n-# {as_of}"
     if answer.note:
         text = f"{text}\n\n-# {bot_text(' '.join(answer.note.split()))}"
-    pieces = split_message(text)
+    urls = {c.n: url for c in answer.citations if (url := _safe_url(redact(c.url or "")))}
+    pieces = split_linked(text, urls)
     embeds = source_embeds(citation_entries(answer.citations), footer=footer)
     messages = [OutMessage(p) for p in pieces] or [OutMessage("" if embeds else "…")]
     if embeds:
@@ -418,6 +481,45 @@ def cooldown_text(retry_after: float) -> str:
     return f"You're asking quickly! Please wait {seconds} {unit} before your next question."
 
 
+def follow_up_hint(bot_name: str) -> str:
+    """Said once in a thread where someone wrote without mentioning the bot, while the
+    bot cannot read such messages (no Message Content intent)."""
+    return f"I only see messages that mention me here: mention @{bot_name} to follow up."
+
+
+COMMAND_EXAMPLES = {
+    "ask": "/ask question: How many troops did Zelenskyy say were needed?",
+    "search": "/search query: coalition of the willing since: 2025-03-01",
+    "timeline": "/timeline topic: the reassurance force",
+    "digest": "/digest since: 7d",
+    "status": "/status",
+    "reindex": "/reindex (Manage Server only)",
+    "help": "/help",
+}
+
+
+def help_text(commands: Sequence[tuple[str, str]], bot_name: str, *, reads_threads: bool) -> str:
+    """/help: every slash command (name, description) with an example, then how to talk
+    to the bot by mention, in its threads, by reply and by DM."""
+    lines = ["**newsbot answers questions about the news articles it has indexed.**", ""]
+    for name, description in commands:
+        lines.append(f"**/{name}**: {description}")
+        if example := COMMAND_EXAMPLES.get(name):
+            lines.append(f"-# e.g. `{example}`")
+    follow = (
+        "write in the thread it opens"
+        if reads_threads
+        else f"mention @{bot_name} in the thread it opens"
+    )
+    lines += [
+        "",
+        f"**Mention @{bot_name}** with a question: it answers in a thread; to follow up, "
+        f"{follow}, or reply to any of its answers (an /ask answer too).",
+        "Answers cite their sources as [1], [2]…; 👍 / 👎 under an answer tell us how it did.",
+    ]
+    return shorten("\n".join(lines), MESSAGE_LIMIT)
+
+
 def apology_text(error_id: str) -> str:
     return (
         "Sorry, something went wrong on my side while answering. "
@@ -444,4 +546,7 @@ def not_here_text(channel_ids: Sequence[int]) -> str:
 ADMIN_ONLY_TEXT = "Only members with the **Manage Server** permission can update the index."
 REINDEX_BUSY_TEXT = "An index update is already running; try again in a moment."
 BAD_DATE_TEXT = "Dates look like 2025-03-01 (YYYY-MM-DD); `{value}` is not one."
+WHY_TEXT = "If you like, tell us what was wrong with it:"
+REASON_THANKS = "Thanks, noted: **{reason}**."
+REASON_GONE = "That 👎 was changed meanwhile; nothing to add to it."
 VOTE_THANKS = {"up": "Thanks for the 👍 — noted.", "down": "Thanks for the 👎 — noted, we'll look."}

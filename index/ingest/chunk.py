@@ -57,6 +57,7 @@ class Chunker:
                 url=article.url,
                 outlet=article.outlet,
                 dated_by=article.dated_by,
+                file_time=article.file_time,
             )
             for i, text in enumerate(t.strip() for t in texts if t.strip())
         ]

@@ -10,7 +10,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -47,6 +47,36 @@ class RawDoc:
     date: date | None = None
     url: str | None = None
     outlet: str | None = None
+    dated_by: str = "metadata"  # where `date` came from: "metadata", "front-matter", "sidecar"
+
+
+SIDECAR_SUFFIX = ".meta.json"  # `story.txt.meta.json` holds {"date": "2025-05-24"} for story.txt
+_FRONT_MATTER_RE = re.compile(
+    r"\A(?:---|\+\+\+)[ \t]*\n(.*?)\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.S
+)
+_FRONT_LINE_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*[:=]\s*(.*?)\s*$")
+_NAME_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d\d)-(\d\d)(?!\d)")
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where the user may put a publication date for `path` (see SIDECAR_SUFFIX)."""
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def is_sidecar(name: str) -> bool:
+    return name.lower().endswith(SIDECAR_SUFFIX)
+
+
+def date_from_name(source: str) -> date | None:
+    """The date a file name carries as YYYY-MM-DD ("2025-05-24-brussels.txt"), if any:
+    the user dated the file by naming it. Folders do not count."""
+    match = _NAME_DATE_RE.search(source.rsplit("/", 1)[-1])
+    if not match:
+        return None
+    try:
+        return plausible(date(*(int(g) for g in match.groups())))
+    except ValueError:
+        return None
 
 
 def printable(name: str) -> str:
@@ -67,6 +97,8 @@ def discover(root: Path) -> Iterator[tuple[Path, str]]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES:
+                continue
+            if is_sidecar(name):  # a date for another file, not an article
                 continue
             path = Path(dirpath) / name
             if path.is_symlink() and not _link_inside(path, root_real):
@@ -346,22 +378,86 @@ def read_docs(path: Path, max_bytes: int) -> tuple[list[RawDoc], list[str]]:
     text, warning = decode(data)
     warnings = [warning] if warning else []
     if suffix in JSON_SUFFIXES:
-        return _read_json(text, suffix, warnings), warnings
-    if suffix in HTML_SUFFIXES:
-        return [html_to_doc(text)], warnings
-    return [RawDoc(key="", text=text)], warnings
+        docs = _read_json(text, suffix, warnings)
+    elif suffix in HTML_SUFFIXES:
+        docs = [html_to_doc(text)]
+    else:
+        docs = [text_to_doc(text, warnings)]
+    return _with_sidecar(path, docs, warnings, max_bytes), warnings
 
 
-def to_articles(source: str, docs: list[RawDoc], file_date: date | None = None) -> list[Article]:
+def text_to_doc(text: str, warnings: list[str]) -> RawDoc:
+    """A text or Markdown article; a front-matter block at its top (`---` lines around
+    `title:`, `date:`, `url:`, `outlet:`) is read as its metadata, not as its text."""
+    match = _FRONT_MATTER_RE.match(text.replace("\r\n", "\n"))
+    if not match:
+        return RawDoc(key="", text=text)
+    fields: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        if found := _FRONT_LINE_RE.match(line):
+            fields.setdefault(found.group(1).lower(), found.group(2).strip("'\""))
+    raw = next((fields[k.lower()] for k in _DATE_KEYS if fields.get(k.lower())), None)
+    when = parse_date(raw)
+    if raw is not None and when is None:
+        warnings.append(f"front-matter date {raw[:40]!r} is not a usable date; ignored")
+    title = fields.get("title") or fields.get("headline")
+    outlet = fields.get("outlet") or fields.get("source") or fields.get("publisher")
+    return RawDoc(
+        key="",
+        text=text.replace("\r\n", "\n")[match.end() :],
+        title=title or None,
+        date=when,
+        url=fields.get("url") or fields.get("link") or None,
+        outlet=outlet or None,
+        dated_by="front-matter",
+    )
+
+
+def _with_sidecar(
+    path: Path, docs: list[RawDoc], warnings: list[str], max_bytes: int
+) -> list[RawDoc]:
+    """The documents dated by the file's sidecar, when there is one: the user's word on
+    when the file was published wins over what the file says."""
+    side = sidecar_path(path)
+    if not side.is_file():
+        return docs
+    try:
+        data = json.loads(read_bytes(side, min(max_bytes, 1 << 16)).decode("utf-8-sig"))
+    except (SourceError, ValueError, RecursionError) as exc:
+        warnings.append(f"{side.name} is not readable JSON ({_first_line(exc)}); ignored")
+        return docs
+    fields = data if isinstance(data, dict) else {}
+    when = parse_date(next((fields[k] for k in _DATE_KEYS if fields.get(k)), None))
+    if when is None:
+        expected = '{"date": "YYYY-MM-DD"}'
+        warnings.append(f"{side.name} holds no usable date (expected {expected}); ignored")
+        return docs
+    return [replace(doc, date=when, dated_by="sidecar") for doc in docs]
+
+
+def sidecar_bytes(path: Path) -> bytes:
+    """The sidecar's bytes (b"" without one): part of what decides that a file changed."""
+    try:
+        return read_bytes(sidecar_path(path), 1 << 16)
+    except SourceError:
+        return b""
+
+
+def to_articles(source: str, docs: list[RawDoc], file_time: str = "") -> list[Article]:
     """Split raw documents into stories and give each a stable id derived from its file.
 
-    A story with no date in its metadata or text gets `file_date` (the file's time), marked
-    as such (dated_by="file") so answers can say the date is a guess.
+    A story's date is its publication date: from the document's metadata (or sidecar), a
+    dateline at its top, or a YYYY-MM-DD in the file name; otherwise it is undated.
+    `file_time` (the file's mtime, ISO) is kept for display only, never as a date: a copy
+    time says nothing about when a story ran.
     """
     stem = source.rsplit(".", 1)[0]
+    named = date_from_name(source)
+    fallback = (named, "filename") if named else None
     articles: list[Article] = []
     for doc in docs:
-        for n, story in enumerate(split_stories(doc.text, doc.title, doc.date), 1):
+        stories = split_stories(doc.text, doc.title, doc.date, doc.dated_by, fallback)
+        for n, story in enumerate(stories, 1):
             suffix = "" if n == 1 else f"~{n}"
             articles.append(
                 Article(
@@ -369,10 +465,11 @@ def to_articles(source: str, docs: list[RawDoc], file_date: date | None = None) 
                     source=source,
                     title=story.title,
                     text=story.text,
-                    date=story.date or file_date,
+                    date=story.date,
                     url=doc.url,
                     outlet=doc.outlet,
-                    dated_by=story.dated_by or ("file" if file_date else ""),
+                    dated_by=story.dated_by,
+                    file_time=file_time,
                 )
             )
     return articles

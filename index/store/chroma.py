@@ -39,6 +39,10 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
         meta["outlet"] = chunk.outlet
     if chunk.dated_by:
         meta["dated_by"] = chunk.dated_by
+    if not chunk.date:
+        meta["undated"] = True  # Chroma cannot filter on a missing field
+    if chunk.file_time:
+        meta["file_time"] = chunk.file_time
     if chunk.sentence_vectors:
         meta["sv"] = chunk.sentence_vectors
     return meta
@@ -60,6 +64,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any] | None) -> 
         url=meta.get("url"),
         outlet=meta.get("outlet"),
         dated_by=str(meta.get("dated_by", "")),
+        file_time=str(meta.get("file_time", "")),
         sentence_vectors=meta.get("sv", ""),
     )
 
@@ -285,25 +290,32 @@ class ChromaStore:
                 out.append((chunk, 1.0 - float(dist)))
         return out
 
-    @chroma_errors
     def chunks_since(self, epoch: int, page: int = 5000) -> list[tuple[Chunk, np.ndarray]]:
         """Chunks dated on/after `epoch` (seconds, see `date_to_epoch`) with their vectors,
         live or not (filter by the manifest); for digests of what is new."""
-        out: list[tuple[Chunk, np.ndarray]] = []
+        return self._chunks_where({"date_ts": {"$gte": int(epoch)}}, page)
+
+    def undated_chunks(
+        self, vectors: bool = True, page: int = 5000
+    ) -> list[tuple[Chunk, np.ndarray | None]]:
+        """Chunks of articles without a publication date (with their vectors unless
+        `vectors` is False), live or not; for digests, which leave them out unless asked."""
+        return self._chunks_where({"undated": True}, page, vectors)
+
+    @chroma_errors
+    def _chunks_where(
+        self, where: dict[str, Any], page: int, vectors: bool = True
+    ) -> list[tuple[Chunk, Any]]:
+        out: list[tuple[Chunk, Any]] = []
         offset = 0
+        include = ["documents", "metadatas", *(["embeddings"] if vectors else [])]
         while True:
-            got = self._col.get(
-                where={"date_ts": {"$gte": int(epoch)}},
-                include=["documents", "metadatas", "embeddings"],
-                limit=page,
-                offset=offset,
-            )
-            rows = zip(
-                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-            )
+            got = self._col.get(where=where, include=include, limit=page, offset=offset)
+            vecs = got["embeddings"] if vectors else [None] * len(got["ids"])
+            rows = zip(got["ids"], got["documents"], got["metadatas"], vecs, strict=True)
             for cid, doc, meta, vec in rows:
                 if chunk := chunk_from_record(cid, doc or "", meta):
-                    out.append((chunk, np.asarray(vec, dtype=np.float32)))
+                    out.append((chunk, None if vec is None else np.asarray(vec, np.float32)))
             if len(got["ids"]) < page:
                 return out
             offset += page

@@ -21,6 +21,9 @@ from index.errors import StoreError
 from index.store.guard import chroma_errors
 
 VERSION = 2
+# How article dates are derived; chunks store the dates, so a new rule re-indexes once.
+# 1: publication dates only (metadata, front-matter, sidecar, dateline, file name).
+DATING = 1
 STATE_ID = "~state"
 _DUMMY = [1.0]  # records carry no meaning as vectors; Chroma just needs one
 
@@ -42,6 +45,7 @@ class State:
     generation: int = 0
     updated_at: str | None = None
     clean: bool = True  # False while an update runs; a crash leaves it False
+    dating: int = DATING  # see DATING; 0 for indexes built before it existed
 
 
 @dataclass
@@ -82,6 +86,7 @@ def _state_meta(state: State) -> dict[str, Any]:
         "generation": state.generation,
         "updated_at": state.updated_at or "",
         "clean": state.clean,
+        "dating": state.dating,
     }
 
 
@@ -121,6 +126,7 @@ class ManifestStore:
                 generation=int(meta["generation"]),
                 updated_at=str(meta["updated_at"]) or None,
                 clean=bool(meta.get("clean", True)),
+                dating=int(meta.get("dating", 0)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise self._unreadable(str(exc)) from None

@@ -103,7 +103,8 @@ async def test_follow_ups_in_the_thread_use_its_context(
         assert len(service.asks) == 2
         question, history, _ = service.asks[1]
         assert question == FOLLOW_UP
-        assert "-# As of" in first  # the reply says how recent its sources are
+        # the sample articles have no publication date: no "as of" from their file times
+        assert "-# As of" not in first
         assert history == (Turn(QUESTION, without_subtext(first)),)
         # the follow-up was read with the first question: it is about troops, not anything
         assert "diplomats" in posts[-1].json["content"]
@@ -282,6 +283,7 @@ async def test_guild_sync_filters_and_source_autocomplete(
             "reindex",
             "timeline",
             "digest",
+            "help",
         }
         ask = next(c for c in put.json if c["name"] == "ask")
         assert [o["name"] for o in ask["options"]] == ["question", "source", "since", "until"]
@@ -307,3 +309,18 @@ async def test_guild_sync_filters_and_source_autocomplete(
         (_, _, filters) = service.asks[-1]
         assert filters is not None and filters.sources == ("003_d4d2200b856d5f09.txt",)
         assert filters.since is not None and filters.since.isoformat() == "2020-01-31"
+
+
+async def test_help_lists_every_command_with_an_example(
+    fake: FakeDiscord, newsbot: NewsBot, tmp_path: Path
+) -> None:
+    async with running_bot(fake, Recording(newsbot), tmp_path):
+        inter = await fake.send_interaction("help")
+        reply = (await inter.wait_for_callback(timeout=W)).json
+        assert reply["type"] == 4 and reply["data"]["flags"] & 64  # only the asker sees it
+        text = reply["data"]["content"]
+        for command in fake.global_commands:
+            assert f"**/{command['name']}**" in text, command["name"]
+            assert f"`/{command['name']}" in text, command["name"]  # an example
+        assert f"@{fake.bot_user.username}" in text and "reply" in text
+        assert len(text) <= 2000

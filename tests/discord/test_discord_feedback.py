@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from botkit import QUESTION, Recording, W, running_bot
 
-from bot.discord.feedback import VOTE_DOWN_ID, VOTE_UP_ID, FeedbackStore
+from bot.discord.feedback import FEEDBACK_FILE, VOTE_DOWN_ID, VOTE_UP_ID, FeedbackStore
 from bot.service import NewsBot
 from tests.fakediscord import FakeDiscord
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.timeout(60)]
 
 
+@pytest.mark.asyncio
 async def test_votes_are_stored_and_the_buttons_survive_a_restart(
     fake: FakeDiscord, newsbot: NewsBot, tmp_path: Path
 ) -> None:
@@ -46,6 +54,7 @@ async def test_votes_are_stored_and_the_buttons_survive_a_restart(
     assert vote.voted_at.endswith("+00:00")
 
 
+@pytest.mark.asyncio
 async def test_a_vote_on_an_unknown_answer_is_still_kept(
     fake: FakeDiscord, newsbot: NewsBot, tmp_path: Path
 ) -> None:
@@ -55,3 +64,80 @@ async def test_a_vote_on_an_unknown_answer_is_still_kept(
         assert (await click.wait_for_callback(timeout=W)).json["type"] == 4
     (vote,) = FeedbackStore(db).votes()
     assert vote.vote == "up" and vote.question == "" and vote.sources == []
+
+
+@pytest.mark.asyncio
+async def test_a_thumbs_down_asks_what_was_wrong_and_the_export_has_it(
+    fake: FakeDiscord, newsbot: NewsBot, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    db = data / FEEDBACK_FILE
+    async with running_bot(fake, Recording(newsbot), tmp_path, feedback=db):
+        inter = await fake.send_interaction("ask", {"question": QUESTION})
+        answer_id = int((await inter.wait_for_followup(timeout=W)).response["id"])
+        down = await fake.send_component_interaction(VOTE_DOWN_ID, message_id=answer_id)
+        reply = (await down.wait_for_callback(timeout=W)).json
+        assert reply["type"] == 4 and reply["data"]["flags"] & 64  # private
+        buttons = [c for row in reply["data"]["components"] for c in row["components"]]
+        assert [b["label"] for b in buttons] == ["Wrong", "Outdated", "Missing source", "Other"]
+        outdated = next(b["custom_id"] for b in buttons if b["label"] == "Outdated")
+
+    # a click after a restart still lands (the answer's id is in the button)
+    async with running_bot(fake, Recording(newsbot), tmp_path, feedback=db):
+        click = await fake.send_component_interaction(outdated)
+        done = (await click.wait_for_callback(timeout=W)).json
+        assert done["type"] == 7  # the prompt is replaced: no buttons left
+        assert "Outdated" in done["data"]["content"] and not done["data"].get("components")
+        up = await fake.send_component_interaction(
+            VOTE_UP_ID, message_id=answer_id, user=fake.admin
+        )
+        assert "👍" in (await up.wait_for_callback(timeout=W)).json["data"]["content"]
+
+    votes = {v.user_id: v for v in FeedbackStore(db).votes()}
+    assert votes[fake.member.id].reason == "outdated" and votes[fake.admin.id].reason is None
+
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(data), "NEWSBOT_ARTICLES_DIR": str(tmp_path)}
+    exported = json.loads(newsbot_cli("feedback", "export", env=env))
+    assert exported == json.loads(newsbot_cli("feedback", "export", "--json", env=env))
+    down_row = next(r for r in exported if r["vote"] == "down")
+    assert down_row["question"] == QUESTION and down_row["reason"] == "outdated"
+    assert "troops" in down_row["answer"] and down_row["sources"][0]["n"] == 1
+    rows = list(csv.DictReader(io.StringIO(newsbot_cli("feedback", "export", "--csv", env=env))))
+    assert {r["vote"] for r in rows} == {"up", "down"}
+    assert json.loads(rows[0]["sources"])[0]["title"]
+    assert {r["reason"] for r in rows} == {"outdated", ""}
+
+
+def test_the_export_of_no_votes_is_empty_and_creates_nothing(tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "d"), "NEWSBOT_ARTICLES_DIR": "."}
+    assert json.loads(newsbot_cli("feedback", "export", env=env)) == []
+    assert not (tmp_path / "d" / FEEDBACK_FILE).exists()
+
+
+def test_an_old_database_gains_the_reason_column(tmp_path: Path) -> None:
+    db = tmp_path / FEEDBACK_FILE
+    with sqlite3.connect(db) as old:
+        old.executescript(
+            "CREATE TABLE feedback (message_id INTEGER NOT NULL, user_id INTEGER NOT NULL,"
+            " vote TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,"
+            " sources TEXT NOT NULL, voted_at TEXT NOT NULL, PRIMARY KEY (message_id, user_id));"
+            "INSERT INTO feedback VALUES (1, 2, 'down', 'q', 'a', '[]', '2025-01-01');"
+        )
+    old.close()
+    store = FeedbackStore(db)
+    assert store.record_reason(1, 2, "wrong")
+    assert not store.record_reason(1, 3, "wrong")  # no such 👎
+    (vote,) = store.votes()
+    assert vote.reason == "wrong"
+
+
+def newsbot_cli(*args: str, env: dict[str, str]) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return proc.stdout

@@ -19,12 +19,15 @@ from bot.discord.formatting import (
     SourceEntry,
     answer_messages,
     cooldown_text,
+    link_markers,
     neutralise_mentions,
     question_text,
     shorten,
     source_embeds,
+    split_linked,
     split_message,
     thread_name,
+    unlink_markers,
     update_report_text,
 )
 
@@ -193,7 +196,9 @@ def test_answer_messages_put_sources_under_the_text() -> None:
     )
     (message,) = answer_messages(answer, footer="Ask a follow-up.")
     # the text, then how recent its newest source is, as Discord subtext
-    assert message.content == answer.text + "\n-# As of 2025-03-01 (newest source cited)."
+    # [1] links to its article (no link preview); [2] has no URL and stays plain
+    linked = "Troops were discussed. [[1]](<https://example.org/a>) Numbers varied. [2]"
+    assert message.content == linked + "\n-# As of 2025-03-01 (newest source cited)."
     assert message.embed is not None
     check_embed(message.embed)
     first, second = message.embed.to_dict()["fields"]
@@ -266,3 +271,23 @@ def test_texts() -> None:
     report = UpdateReport(added=1, updated=2, removed=3, unchanged=4, chunks=50, seconds=1.25)
     text = update_report_text(report)
     assert "**1** added, **2** updated, **3** removed" in text and "1.2 s" in text
+
+
+def test_markers_link_to_their_articles_and_back() -> None:
+    urls = {1: "https://a.example/x", 2: "https://b.example/y"}
+    text = "A [1]. B [1, 2] c [3] d [2]. Quoted \\[1](http://evil) and [2](x)."
+    linked = link_markers(text, urls)
+    assert linked == (  # each source linked once, at its first marker; [3] has no URL
+        "A [[1]](<https://a.example/x>). B [1, [2](<https://b.example/y>)] c [3] d [2]. "
+        "Quoted \\[1](http://evil) and [2](x)."
+    )
+    assert unlink_markers(linked) == text
+
+
+def test_linked_pieces_stay_within_the_limit() -> None:
+    urls = {n: f"https://news.example/{'x' * 300}/{n}" for n in range(1, 6)}
+    text = " ".join(f"Claim number {i} is stated here [{i % 5 + 1}]." for i in range(400))
+    pieces = split_linked(text, urls)
+    assert all(len(p) <= MESSAGE_LIMIT for p in pieces)
+    assert " ".join(unlink_markers(p) for p in pieces).split() == text.split()
+    assert all("](<https://news.example/" in p for p in pieces)

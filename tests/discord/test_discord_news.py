@@ -20,8 +20,10 @@ from tests.newscorpus import TOPIC, write_corpus
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(90)]
 
 MARKER = re.compile(r"\[(\d+)\]")
-BULLET = re.compile(r"^- (\d{4}-\d\d-\d\d)(?: \(file date\))? — .+ (?:\[\d+\])+$")
-ITEM = re.compile(r"^- (\d{4}-\d\d-\d\d)(?: \(file date\))?(?: · [^—]+)? — .+ \[\d+\]$")
+# a marker, or the same marker linked to its article ([n] -> [[n]](<url>))
+CITE = r"(?:\[\d+\]|\[\[\d+\]\]\(<https?://[^<>\s]+>\))"
+BULLET = re.compile(rf"^- (\d{{4}}-\d\d-\d\d) — .+ {CITE}+$")
+ITEM = re.compile(rf"^- (\d{{4}}-\d\d-\d\d|undated)(?: · [^—]+)? — .+ {CITE}$")
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +32,7 @@ def news_bot(tmp_path_factory: pytest.TempPathFactory) -> NewsBot:
     base = tmp_path_factory.mktemp("news-discord")
     bot = NewsBot(index_settings(write_corpus(base / "articles"), base / "data"))
     report = bot.update()
-    assert report.added == 8 and not report.problems
+    assert report.added == 9 and not report.problems
     return bot
 
 
@@ -56,7 +58,8 @@ async def test_slash_timeline_gives_dated_cited_bullets_oldest_first(
         assert lines and all(BULLET.match(line) for line in lines), content
         days = [BULLET.match(line).group(1) for line in lines]  # type: ignore[union-attr]
         assert days == sorted(days) and days[0] == "2025-05-18"
-        assert "2025-05-24 (file date) — " in content  # the Brussels file has only its time
+        assert any("command structure" in line for line in lines if "2025-05-24" in line)
+        assert "[[2]](<https://example.com/paris>)" in content  # linked to its article
         assert "Valencia" not in content
         assert cited_numbers(content) == source_numbers(body)
         assert body["allowed_mentions"]["parse"] == []
@@ -98,6 +101,18 @@ async def test_slash_digest_groups_new_articles_and_says_when_nothing_is_new(
         assert len(items) == 5 and all(ITEM.match(line) for line in items), content
         assert all(ITEM.match(line).group(1) >= "2025-05-24" for line in items)  # type: ignore[union-attr]
         assert cited_numbers(content) == source_numbers(body) == {"1", "2", "3", "4", "5"}
+        # the undated museum file is not news (its file time is): left out, and said so
+        assert "museum" not in content and "1 undated article is left out" in content
+
+        inter = await fake.send_interaction(
+            "digest", {"since": "2025-05-24", "include_undated": True}
+        )
+        body = (await inter.wait_for_followup(timeout=W)).json
+        content = body["content"]
+        assert content.startswith("What's new since 2025-05-24: 6 articles in ")
+        items = [line for line in content.splitlines() if line.startswith("- ")]
+        assert all(ITEM.match(line) for line in items), content
+        assert next(line for line in items if "museum" in line).startswith("- undated — ")
 
         inter = await fake.send_interaction("digest", {"since": "24h"})  # the corpus is old
         body = (await inter.wait_for_followup(timeout=W)).json

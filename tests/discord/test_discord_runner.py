@@ -96,7 +96,7 @@ async def test_the_bot_process_runs_from_dotenv_and_never_prints_the_token(
     output = out.decode() + err.decode()
     assert proc.returncode == 0, output[-3000:]
     assert token not in output
-    assert "synced 6 global slash commands" in output and "stopping" in output
+    assert "synced 7 global slash commands" in output and "stopping" in output
     assert " ERROR " not in output and "Traceback" not in output
 
 

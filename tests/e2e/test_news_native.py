@@ -85,7 +85,7 @@ def test_a_later_report_of_the_same_figure_reads_as_an_update(dated) -> None:  #
     assert {c.source for c in answer.citations} == {"force_jan.json", "force_jun.json"}
 
 
-def test_the_cli_shows_as_of_outlets_and_a_file_date_marked_as_such(dated) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_shows_as_of_outlets_and_an_undated_file_as_undated(dated) -> None:  # type: ignore[no-untyped-def]
     env = {
         "NEWSBOT_ARTICLES_DIR": str(dated.settings.articles_dir),
         "NEWSBOT_DATA_DIR": str(dated.settings.data_dir),
@@ -93,9 +93,21 @@ def test_the_cli_shows_as_of_outlets_and_a_file_date_marked_as_such(dated) -> No
     out = run(
         "ask", "What did farmers in the valley report about the apricot harvest?", env=env
     ).stdout
-    assert "As of 2025-06-15 (newest source cited, dated by its file)" in out
-    assert "2025-06-15 (file date)" in out  # the source line marks it too
-    assert "apricots.txt" in out
+    # its file time (2025-06-15) is not a publication date: no "as of", shown as undated
+    assert "2025-06-15" not in out  # "As of" comes from a dated source cited, if any
+    assert "apricots.txt · undated" in out
+    data = json.loads(
+        run(
+            "ask",
+            "What did farmers in the valley report about the apricot harvest?",
+            "--json",
+            env=env,
+        ).stdout
+    )
+    assert data["as_of"] != "2025-06-15"
+    (apricots,) = [c for c in data["citations"] if c["source"] == "apricots.txt"]
+    assert (apricots["date"], apricots["dated_by"]) == (None, "")
+    assert apricots["file_time"] == "2025-06-15T15:06:40+00:00"
     wire = run("ask", "What did defence ministers agree about the eastern frontier?", env=env)
     assert "Reuters, AP" in wire.stdout or "AP, Reuters" in wire.stdout
     assert "same story also in: wire_" in wire.stdout

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from index.store.manifest import DATING
 from tests.e2e.test_cli import run
 from tests.newscorpus import TOPIC, write_corpus
 
-BULLET_RE = re.compile(
-    r"^- (?P<day>\d{4}-\d\d-\d\d)(?P<file> \(file date\))? — (?P<text>.+?) (?P<refs>(?:\[\d+\])+)$"
-)
+BULLET_RE = re.compile(r"^- (?P<day>\d{4}-\d\d-\d\d) — (?P<text>.+?) (?P<refs>(?:\[\d+\])+)$")
 ITEM_RE = re.compile(
-    r"^- (?P<day>\d{4}-\d\d-\d\d)(?P<file> \(file date\))?(?: · (?P<outlet>[^—]+))? — .+"
+    r"^- (?P<day>\d{4}-\d\d-\d\d|undated)(?: · (?P<outlet>[^—]+))? — .+"
     r" \[(?P<n>\d+)\]$"
 )
-SOURCE_RE = re.compile(r"^\[(?P<n>\d+)\] .+? \((?P<meta>[^()]+(?:\(file date\))?)\)$")
+SOURCE_RE = re.compile(r"^\[(?P<n>\d+)\] .+? \((?P<meta>[^()]+)\)$")
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     articles = write_corpus(base / "articles")
     env = {"NEWSBOT_ARTICLES_DIR": str(articles), "NEWSBOT_DATA_DIR": str(base / "data")}
     out = json.loads(run("index", "--json", env=env).stdout)
-    assert out["added"] == 8 and not out["problems"], out
+    assert out["added"] == 9 and not out["problems"], out
     return env
 
 
@@ -56,7 +57,7 @@ def test_timeline_is_dated_bullets_oldest_first_each_cited(env: dict[str, str]) 
     assert found[0]["day"] == "2025-05-18" and "military chiefs" in found[0]["text"]
     assert {"2025-05-18", "2025-05-20", "2025-05-24", "2025-05-26"} <= set(days)
     brussels = next(m for m in found if "command structure" in m["text"])
-    assert brussels["day"] == "2025-05-24" and brussels["file"]  # only the file's time
+    assert brussels["day"] == "2025-05-24"  # its dateline, not its (newer) file time
     assert len(found) == len({m["text"] for m in found})  # one bullet per event
     for other in ("Valencia", "interest rate", "wheat"):
         assert other not in out
@@ -134,9 +135,43 @@ def test_digest_lists_only_new_articles_grouped_and_cited(env: dict[str, str]) -
     found = [ITEM_RE.match(line) for line in lines]
     assert len(found) == 5 and all(found), out
     assert sorted(m["outlet"] or "-" for m in found if m) == ["-", "AP", "El País", "FT", "Reuters"]
-    assert [m["day"] for m in found if m and m["file"]] == ["2025-05-24"]  # the Brussels file
     assert set(sources(out)) == {1, 2, 3, 4, 5}
     assert "Wheat" not in out and "Paris on Tuesday" not in out  # older than the cutoff
+    # the undated museum file (its file time is newer than the cutoff) is not news: left out
+    assert "museum" not in out and "2025-06-30" not in out
+    assert "1 undated article is left out: no publication date is known" in out
+    assert data["undated"] == 1 and data["include_undated"] is False
+
+
+def test_digest_include_undated_lists_undated_articles_last_marked_undated(
+    env: dict[str, str],
+) -> None:
+    data = json.loads(
+        run("digest", "--since", "2025-05-24", "--include-undated", "--json", env=env).stdout
+    )
+    assert data["articles"] == 6 and data["include_undated"] is True
+    items = {i["source"]: i for g in data["groups"] for i in g["items"]}
+    museum = items["h_museum.txt"]
+    assert museum["date"] is None and museum["dated_by"] is None
+    assert museum["file_time"] == "2025-06-30T12:00:00+00:00"  # kept visible, never the date
+    assert items["c_brussels.txt"]["dated_by"] == "dateline"
+    out = run("digest", "--since", "2025-05-24", "--include-undated", env=env).stdout
+    assert out.startswith("What's new since 2025-05-24: 6 articles in ")
+    assert "- undated — The city museum reopened" in out and "left out" not in out
+
+
+def test_ask_and_search_json_carry_publication_dates_and_file_times(env: dict[str, str]) -> None:
+    data = json.loads(run("ask", "Which museum wing reopened?", "--json", env=env).stdout)
+    museum = next(c for c in data["citations"] if c["source"] == "h_museum.txt")
+    assert (museum["date"], museum["dated_by"]) == (None, "")
+    assert museum["file_time"] == "2025-06-30T12:00:00+00:00"
+    assert data["as_of"] is None or data["as_of"] <= "2025-05-26"  # never the file time
+    out = run("ask", "Which museum wing reopened?", env=env).stdout
+    assert "h_museum.txt · undated" in out and "As of 2025-06-30" not in out
+    hits = json.loads(run("search", "command structure Brussels", "--json", env=env).stdout)
+    brussels = next(h for h in hits if h["source"] == "c_brussels.txt")
+    assert (brussels["date"], brussels["dated_by"]) == ("2025-05-24", "dateline")
+    assert brussels["file_time"] == "2025-06-30T12:00:00+00:00"
 
 
 def test_digest_nothing_new_and_bad_since(env: dict[str, str]) -> None:
@@ -146,3 +181,27 @@ def test_digest_nothing_new_and_bad_since(env: dict[str, str]) -> None:
     assert data["answered"] is False and data["articles"] == 0 and data["groups"] == []
     bad = run("digest", "--since", "yesterday", env=env, check=False)
     assert bad.returncode == 2 and "24h, 7d, 2w" in bad.stderr and not bad.stdout
+
+
+def test_an_index_built_with_the_old_dating_rule_is_rebuilt_once(tmp_path: Path) -> None:
+    from index.settings import load_settings
+    from index.workspace import Workspace
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "2025-05-24-brussels.txt").write_text(
+        "Ministers agree command structure\n\nDefence ministers agreed the command structure.\n"
+    )
+    env = {"NEWSBOT_ARTICLES_DIR": str(articles), "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
+    run("index", "--json", env=env)
+    ws = Workspace(load_settings(articles_dir=articles, data_dir=tmp_path / "data"))
+    state = ws.store.manifest.state()
+    assert state is not None and state.dating == DATING
+    ws.store.manifest.set_state(replace(state, dating=0))  # as an index of the old code
+    again = run("index", "--json", env=env)
+    assert "How publication dates are found changed" in again.stderr
+    assert json.loads(again.stdout)["added"] == 1  # re-read with the new rule
+    hits = json.loads(run("search", "command structure", "--json", env=env).stdout)
+    assert (hits[0]["date"], hits[0]["dated_by"]) == ("2025-05-24", "filename")
+    quiet = run("index", "--json", env=env)
+    assert "dates are found" not in quiet.stderr and json.loads(quiet.stdout)["unchanged"] == 1

@@ -26,7 +26,7 @@ def test_compose_has_chroma_bot_and_indexer_wired_to_the_server() -> None:
         assert svc["environment"]["NEWSBOT_CHROMA_URL"] == "http://chroma:8000"
         assert svc["env_file"] == ".env"  # secrets from .env, never in the file
         assert svc["depends_on"]["chroma"]["condition"] == "service_healthy"
-    assert services["indexer"]["command"] == ["index", "--watch"]
+    assert services["indexer"]["command"] == ["index", "--watch", "--feeds"]
     assert services["bot"]["command"] == ["bot"]
     assert "DISCORD_TOKEN" not in (ROOT / "compose.yaml").read_text().split("#")[0]
 
@@ -47,3 +47,25 @@ def test_dockerfile_installs_the_locked_project_and_runs_newsbot() -> None:
     assert any(line.startswith("USER ") for line in lines)  # not root
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["newsbot"] == "bot.cli:main"
+
+
+def test_compose_shares_the_feed_list_and_the_stories() -> None:
+    """The indexer fetches feeds every cycle; the bot reads (and on /reindex writes) the
+    same stories, and `newsbot feeds add` in either container edits the same feed list."""
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    mounts = {}
+    for name in ("indexer", "bot"):
+        env = services[name]["environment"]
+        volumes = dict(v.split(":", 1) for v in services[name]["volumes"])
+        mounts[name] = volumes
+        data, articles = env["NEWSBOT_DATA_DIR"], env["NEWSBOT_ARTICLES_DIR"]
+        # index.feeds.feeds_dir (articles_dir/feeds) is in a named, writable volume
+        assert volumes.get("articles") == articles, name
+        assert volumes.get("newsbot-data") == data, name  # feed list: data_dir/feeds.json
+        assert volumes["./articles"] == f"{articles}/local:ro", name
+    assert mounts["indexer"] == mounts["bot"]
+    assert {"articles", "newsbot-data"} <= set(compose["volumes"])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "mkdir -p /data /articles/feeds" in dockerfile
+    assert "chown -R newsbot /data /articles" in dockerfile

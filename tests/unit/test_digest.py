@@ -19,7 +19,7 @@ from index.types import Chunk
 
 NOW = datetime(2025, 5, 25, 9, 30, tzinfo=UTC)
 ITEM_RE = re.compile(
-    r"^- (?P<day>\d{4}-\d\d-\d\d(?: \(file date\))?)(?: · (?P<outlet>[^—]+))?"
+    r"^- (?P<day>\d{4}-\d\d-\d\d)(?: · (?P<outlet>[^—]+))?"
     r" — (?P<text>.+) \[(?P<n>\d+)\]$"
 )
 
@@ -28,10 +28,10 @@ def chunk(
     aid: str,
     title: str,
     text: str,
-    day: date,
+    day: date | None,
     outlet: str | None,
     position: int = 0,
-    dated_by: str = "published",
+    dated_by: str = "metadata",
 ) -> Chunk:
     return Chunk(
         chunk_id=f"{aid}-{position}",
@@ -103,7 +103,7 @@ ROWS = [
             "Rates held",  # no full sentence: the title is the line
             date(2025, 5, 24),
             None,
-            dated_by="file",
+            dated_by="dateline",
         ),
         vec(0, 0, 1),
     ),
@@ -163,7 +163,7 @@ def test_digest_groups_new_articles_by_topic_each_cited() -> None:
         ("2025-05-25", "AP", "1"),  # newest first within a group
         ("2025-05-24", "Reuters", "2"),
         ("2025-05-25", "El País", "3"),
-        ("2025-05-24 (file date)", None, "4"),
+        ("2025-05-24", None, "4"),
     ]
     texts = [m["text"] for m in items if m]
     assert texts[0].startswith("Defence ministers backed the reassurance force")
@@ -229,3 +229,31 @@ def test_groups_and_items_are_capped_and_counted() -> None:
     assert text.count("\n- 2025-05-25") == 6
     assert "- …and 3 more" in text
     assert len(digest.citations) == 6  # only listed articles are cited
+
+
+def test_undated_articles_are_left_out_and_counted_unless_asked_for() -> None:
+    undated = chunk(
+        "nodate",
+        "Ministers discuss the reassurance force",
+        "Ministers discussed the reassurance force for Ukraine again in Brussels.",
+        None,
+        None,
+        dated_by="",
+    )
+    rows = [*ROWS, (undated, vec(1, 0, 0))]
+    since = parse_since("24h", NOW)
+    digest = build_digest(articles_from_chunks(rows), since, asked="24h", undated=1)
+    assert digest.total == 4 and "nodate" not in {c.article_id for c in digest.citations}
+    assert digest.text().endswith(
+        "1 undated article is left out: no publication date is known "
+        "(include undated articles to list them)."
+    )
+    assert digest.as_dict()["undated"] == 1
+    listed = build_digest(articles_from_chunks(rows), since, include_undated=True, undated=1)
+    assert listed.total == 5 and "left out" not in listed.text()
+    lines = [m for line in listed.text().splitlines() if (m := ITEM_RE.match(line))]
+    assert "- undated — Ministers discussed the reassurance force" in listed.text()
+    assert len(lines) == 4  # the regex wants a day; the undated line is the fifth
+    only_undated = build_digest(articles_from_chunks([(undated, None)]), since, undated=1)
+    assert not only_undated.answered
+    assert "1 undated article is left out" in only_undated.text()

@@ -13,12 +13,10 @@ from bot.answer.timeline import build_timeline, timeline_topic
 from index.types import Chunk, Hit
 
 TOPIC = "reassurance force"
-LINE_RE = re.compile(
-    r"^- (?P<label>\S+(?: \(file date\))?) — (?P<text>.+?) (?P<refs>(?:\[\d+\])+)$"
-)
+LINE_RE = re.compile(r"^- (?P<label>\S+) — (?P<text>.+?) (?P<refs>(?:\[\d+\])+)$")
 
 
-def chunk(aid: str, text: str, day: date | None, dated_by: str = "published") -> Chunk:
+def chunk(aid: str, text: str, day: date | None, dated_by: str = "metadata") -> Chunk:
     return Chunk(
         chunk_id=f"{aid}-0",
         article_id=aid,
@@ -49,7 +47,7 @@ CORPUS = [
         "Defence ministers agreed the command structure of the reassurance force in Brussels. "
         "Britain will lead the headquarters for its first year.",
         date(2025, 5, 24),
-        "file",
+        "dateline",
     ),
     chunk(
         "london",
@@ -97,7 +95,7 @@ def test_bullets_are_dated_oldest_first_each_cited_and_merged() -> None:
     assert [b["label"] for b in bullets] == [
         "2025-05-18",  # the date the sentence names, not its article's 2025-05-22
         "2025-05-20",
-        "2025-05-24 (file date)",
+        "2025-05-24",
         "undated",
     ]
     assert bullets[0]["text"].startswith("On May 18, 2025, military chiefs")
@@ -116,7 +114,7 @@ def test_bullets_are_dated_oldest_first_each_cited_and_merged() -> None:
         "brussels",
         "undated",
     ]
-    assert cited[1].date == date(2025, 5, 22) and cited[4].dated_by == "file"
+    assert cited[1].date == date(2025, 5, 22) and cited[4].dated_by == "dateline"
     assert "military chiefs first discussed" in cited[1].snippet
     assert [e.day for e in tl.events] == [
         date(2025, 5, 18),
@@ -193,5 +191,5 @@ def test_timeline_questions_are_recognised(question: str, topic: str | None) -> 
 
 def test_day_labels() -> None:
     assert day_label(date(2025, 5, 24), "published") == "2025-05-24"
-    assert day_label(date(2025, 5, 24), "file") == "2025-05-24 (file date)"
+    assert day_label(date(2025, 5, 24), "dateline") == "2025-05-24"
     assert day_label(None, "") == "undated"

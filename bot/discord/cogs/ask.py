@@ -14,7 +14,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -23,16 +24,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answer.model import Answer, Turn
-from bot.discord.client import tell
+from bot.discord.client import COOLDOWN_REACTION, CooldownRefusal, tell
 from bot.discord.conversations import TranscriptMessage, turns_from_transcript
 from bot.discord.feedback import has_vote_buttons, vote_buttons
 from bot.discord.formatting import (
     BAD_DATE_TEXT,
     OutMessage,
     answer_messages,
+    bot_text,
+    follow_up_hint,
     question_text,
     search_messages,
     thread_name,
+    unlink_markers,
 )
 from bot.discord.streaming import DraftStream
 from bot.discord.work import failure_reply
@@ -47,6 +51,7 @@ Sender = Callable[[OutMessage, discord.ui.View | None, bool], Awaitable[discord.
 _ANSWERABLE = (discord.MessageType.default, discord.MessageType.reply)
 _SOURCE_CACHE_SECONDS = 60.0
 _NO_MENTIONS = discord.AllowedMentions.none()
+_MAX_HINTED = 10_000
 
 
 class BadOption(ValueError):
@@ -72,6 +77,7 @@ class AskCog(commands.Cog):
     def __init__(self, bot: NewsDiscordBot) -> None:
         self.bot = bot
         self._sources: tuple[float, list[str]] = (0.0, [])
+        self._hinted: OrderedDict[int, None] = OrderedDict()  # threads told to mention us
 
     # ------------------------------------------------------------------ slash commands
 
@@ -235,27 +241,29 @@ class AskCog(commands.Cog):
         is_dm = message.guild is None
         is_thread = isinstance(channel, discord.Thread)
         ours = is_thread and channel.owner_id == me.id  # type: ignore[union-attr]
-        if not (is_dm or mentioned or ours):
+        replied = await self._replied_history(message) if question or mentioned else None
+        if not (is_dm or mentioned or ours or replied is not None):
             return
         if not question and not mentioned:
+            if ours and not self.bot.settings.discord_message_content:
+                await self._hint_once(channel)  # type: ignore[arg-type]
             return  # content hidden (no Message Content intent) or nothing but an attachment
         if not self.bot.channel_allowed(channel) and not mentioned and not is_dm:
             return
         question, refusal = self.bot.admit(message.author.id, channel, question)
         if refusal:
-            with contextlib.suppress(discord.HTTPException):
-                await message.reply(refusal, mention_author=False)
+            await self._refuse(message, refusal, is_dm)
             return
         thread: discord.Thread | None = None
         try:
             if is_dm or is_thread:
-                await self._answer_in(channel, message, message, question, new=False)  # type: ignore[arg-type]
+                await self._answer_in(channel, message, message, question, history=replied)  # type: ignore[arg-type]
                 return
             thread = await self._open_thread(message, question)
             if thread is None:
-                await self._answer_in(channel, message, message, question, new=True)  # type: ignore[arg-type]
+                await self._answer_in(channel, message, message, question, history=replied or [])  # type: ignore[arg-type]
             else:
-                await self._answer_in(thread, None, message, question, new=True)
+                await self._answer_in(thread, None, message, question, history=replied or [])
         except Exception as exc:
             reply = failure_reply(exc, "mention")
             with contextlib.suppress(discord.HTTPException):
@@ -263,6 +271,43 @@ class AskCog(commands.Cog):
                     await thread.send(reply)
                 else:
                     await message.reply(reply, mention_author=False)
+
+    async def _replied_history(self, message: discord.Message) -> list[Turn] | None:
+        """The conversation of the answer `message` replies to (an /ask answer, say), or
+        None when it is no reply to one of the bot's answers."""
+        ref = message.reference
+        me = self.bot.user
+        if ref is None or ref.message_id is None or me is None:
+            return None
+        history = self.bot.conversations.answer_history(ref.message_id)
+        if history is not None:
+            return history
+        resolved = ref.resolved
+        if isinstance(resolved, discord.Message) and resolved.author.id != me.id:
+            return None
+        stored = await asyncio.to_thread(self.bot.feedback.answer_turn, ref.message_id)
+        return [Turn(*stored)] if stored else None  # after a restart: the stored answer
+
+    async def _hint_once(self, thread: discord.Thread) -> None:
+        """Without the Message Content intent a plain message in our thread arrives empty:
+        say once per thread that a mention is needed, instead of silently ignoring it."""
+        if thread.id in self._hinted or not self.bot.channel_allowed(thread):
+            return
+        self._hinted[thread.id] = None
+        while len(self._hinted) > _MAX_HINTED:
+            self._hinted.popitem(last=False)
+        name = self.bot.user.name if self.bot.user else "newsbot"
+        with contextlib.suppress(discord.HTTPException):
+            await thread.send(bot_text(follow_up_hint(name)))
+
+    async def _refuse(self, message: discord.Message, refusal: str, is_dm: bool) -> None:
+        """A refusal as a reply; a cooldown in a server only as a reaction (nobody else
+        needs to read that someone asked too fast)."""
+        with contextlib.suppress(discord.HTTPException):
+            if isinstance(refusal, CooldownRefusal) and not is_dm:
+                await message.add_reaction(COOLDOWN_REACTION)
+            else:
+                await message.reply(refusal, mention_author=False)
 
     async def _open_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
         """A public thread on the question, or None where threads cannot be made."""
@@ -281,12 +326,17 @@ class AskCog(commands.Cog):
         asked: discord.Message,
         question: str,
         *,
-        new: bool,
+        history: list[Turn] | None = None,
     ) -> None:
-        """Answer `question` in `target` with that conversation's history, one at a time."""
+        """Answer `question` in `target`, one at a time per conversation.
+
+        `history` is where the question comes from (a new thread: none; a reply to an
+        answer: that answer's conversation); None means the conversation of `target`.
+        """
         key = target.id  # type: ignore[attr-defined]
         async with self.bot.conversations.lock(key):
-            history = [] if new else await self._history(target, asked)
+            if history is None:
+                history = await self._history(target, asked)
             draft: discord.Message | None = None
 
             def reference() -> discord.MessageReference | None:
@@ -340,8 +390,10 @@ class AskCog(commands.Cog):
                 guild_id=guild.id if guild else None,
                 user_id=asked.author.id,
                 footer=self._footer(target),
+                history=history,
             )
-            self.bot.conversations.add(key, Turn(question, answer.text, answer.standalone))
+            turn = Turn(question, answer.text, answer.standalone)
+            self.bot.conversations.remember(key, [*history, turn])
 
     def _footer(self, target: object) -> str:
         if isinstance(target, discord.Thread):
@@ -370,7 +422,8 @@ class AskCog(commands.Cog):
             if m.type not in _ANSWERABLE:
                 continue
             if m.author.id == me.id:
-                transcript.append(TranscriptMessage(True, m.content, has_vote_buttons(m)))
+                content = unlink_markers(m.content)
+                transcript.append(TranscriptMessage(True, content, has_vote_buttons(m)))
             elif not m.author.bot:
                 transcript.append(TranscriptMessage(False, question_text(m.content, me.id)))
         turns = turns_from_transcript(transcript)
@@ -419,14 +472,21 @@ class AskCog(commands.Cog):
         guild_id: int | None,
         user_id: int | None,
         footer: str | None = None,
+        history: Sequence[Turn] = (),
     ) -> discord.Message:
-        """Send an answer's messages in order; the last carries the vote buttons."""
+        """Send an answer's messages in order; the last carries the vote buttons.
+
+        The conversation so far (`history` and this answer) is remembered under the ids of
+        the messages, so a reply to any of them continues it.
+        """
         outs = answer_messages(answer, footer=footer)
-        last: discord.Message | None = None
+        sent: list[discord.Message] = []
         for i, out in enumerate(outs):
             view = vote_buttons() if i == len(outs) - 1 else None
-            last = await send(out, view, i == 0)
-        assert last is not None
+            sent.append(await send(out, view, i == 0))
+        last = sent[-1]
+        turn = Turn(answer.question, answer.text, answer.standalone)
+        self.bot.conversations.remember_answer([m.id for m in sent], [*history, turn])
         await asyncio.to_thread(
             self.bot.feedback.record_answer,
             last.id,

@@ -93,9 +93,17 @@ class NewsCog(commands.Cog):
                 await tell(interaction, failure_reply(exc, "/timeline"), ephemeral=False)
 
     @app_commands.command(name="digest", description="What is new in the news, by topic")
-    @app_commands.describe(since="How far back: 24h, 7d, 2w or a day (YYYY-MM-DD); default 24h")
+    @app_commands.describe(
+        since="How far back: 24h, 7d, 2w or a day (YYYY-MM-DD); default 24h",
+        include_undated="Also list articles with no known publication date",
+    )
     @app_commands.allowed_contexts(guilds=True, dms=True)
-    async def digest(self, interaction: discord.Interaction, since: str | None = None) -> None:
+    async def digest(
+        self,
+        interaction: discord.Interaction,
+        since: str | None = None,
+        include_undated: bool = False,
+    ) -> None:
         since = " ".join((since or "").split()) or "24h"
         try:
             parse_since(since)
@@ -108,7 +116,9 @@ class NewsCog(commands.Cog):
             return
         await interaction.response.defer(thinking=True)
         try:
-            result = await self.bot.worker.run(self.bot.service.digest, since)
+            result = await self.bot.worker.run(
+                self.bot.service.digest, since, include_undated=include_undated
+            )
             await self._follow_up(interaction, result.answer(markdown=True), markdown=True)
         except Exception as exc:
             with contextlib.suppress(discord.HTTPException):
