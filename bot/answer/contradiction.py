@@ -37,7 +37,10 @@ REASONS = ("roles", "polarity", "comparison", "addition", "number", "date")
 # Each pair: two sides of one direction. A claim on one side whose aligned sentences are only
 # on the other contradicts them. Inflected and irregular forms are listed, not lemmatised.
 _ANTONYMS: tuple[tuple[str, str], ...] = (
-    ("rise rises rose risen rising", "fall falls fell fallen falling drop drops dropped dip"),
+    (
+        "rise rises rose risen rising",
+        "fall falls fell fallen falling drop drops dropped dip slump slumped",
+    ),
     ("increase increases increased increasing", "decrease decreases decreased cut cuts"),
     ("up", "down"),
     ("gain gains gained", "loss losses lose loses lost"),
@@ -49,13 +52,18 @@ _ANTONYMS: tuple[tuple[str, str], ...] = (
     ("open opens opened", "close closes closed shut"),
     ("start starts started begin began", "end ends ended stop stops stopped"),
     ("join joins joined", "leave leaves left quit quits"),
+    ("buy buys bought acquire acquired", "sell sells sold"),
+    ("took take takes", "gave give gives"),
+    ("usually often always", "rarely seldom never"),
+    ("praised praise hailed impressive", "savaged criticised disappointing slammed"),
+    ("banned ban suspended", "cleared lifted"),
     ("hire hires hired", "fire fired sack sacked"),
     ("profit profits", "loss losses"),
     ("boost boosts boosted", "hit hurt hurts"),
     ("strong stronger strongest", "weak weaker weakest"),
     ("success successful", "failure failed unsuccessful"),
     ("guilty convicted", "innocent cleared acquitted acquittal"),
-    ("before", "after"),
+    ("before ahead", "after"),
     ("first", "last"),
     ("early earlier", "late later"),
     ("next", "last previous"),
@@ -73,7 +81,7 @@ _ANTONYMS: tuple[tuple[str, str], ...] = (
 )
 _COMPARATIVES: tuple[tuple[str, str], ...] = (
     ("more", "less fewer"),
-    ("most", "least fewest"),
+    ("most", "least fewest few"),
     ("higher highest high", "lower lowest low"),
     ("larger largest bigger biggest", "smaller smallest"),
     ("better best", "worse worst"),
@@ -85,7 +93,7 @@ _COMPARATIVES: tuple[tuple[str, str], ...] = (
 )
 _NEGATIONS = frozenset(
     "not no never none nobody nothing neither nor without cannot n't unable fail failed fails "
-    "failing denied denies deny lack lacks lacked absence".split()
+    "failing denied denies deny lack lacks lacked absence rejected refused declined".split()
 )
 # A clause after one of these is excluded from what the sentence asserts of its subject.
 _EXCLUDE_RE = re.compile(
@@ -150,7 +158,7 @@ _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
-_RELATIVE = "yesterday today tomorrow tonight weekend morning afternoon evening overnight".split()
+_RELATIVE = "yesterday today tomorrow tonight morning afternoon evening overnight".split()
 _NUMBER_WORDS = {
     w: str(i)
     for i, w in enumerate(
@@ -159,6 +167,15 @@ _NUMBER_WORDS = {
     )
 }
 _NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "dozen": "12", "half": "50%"})
+# Places in a ranking: "second place" is not "first place".
+_NUMBER_WORDS.update(
+    {
+        w: f"#{i}"
+        for i, w in enumerate(
+            "first second third fourth fifth sixth seventh eighth ninth tenth".split(), 1
+        )
+    }
+)
 _SCALES = {"m": "million", "mn": "million", "bn": "billion", "k": "thousand", "tn": "trillion"}
 _CLAUSE_RE = re.compile(
     r"\s*(?:[;:—–]|,?\s+\b(?:while|whereas|although|though|but|however|yet|and then)\b|"
@@ -386,6 +403,11 @@ def _addition(claim: str, evidence: str, context: str) -> str:
         if not m:
             continue
         covers = re.compile(r"\b(?:" + "|".join(_ADDITIONS[name]) + r")", re.I)
+        if name != "cause":  # a qualifier or intent must be the source's own word
+            stem = m.group().lower()[:6]
+            if stem not in evidence.lower():
+                return f"adds {m.group().lower()!r}"
+            continue
         if not covers.search(evidence):
             return f"adds {m.group().lower()!r}"
         if name == "cause":  # the cause itself must be in the evidence
@@ -395,13 +417,15 @@ def _addition(claim: str, evidence: str, context: str) -> str:
     cw = _words(claim)
     ew = set(_words(evidence))
     for i, w in enumerate(cw):
-        if w in _REPORTERS and _REPORT_VERB_RE.search(" ".join(cw[i : i + 4])):
-            if w not in ew and w[:5] not in {x[:5] for x in _words(context)}:
-                return f"attributes it to {w}"
+        reported = w in _REPORTERS and _REPORT_VERB_RE.search(" ".join(cw[i : i + 4]))
+        if reported and w not in ew and w[:5] not in {x[:5] for x in _words(context)}:
+            return f"attributes it to {w}"
     m = re.search(r"\baccording to\s+((?:[A-Z][\w’'.-]*\s?){1,4})", claim)
     if m and not (_names(m.group(1)) & _names(evidence)):
         return f"attributes it to {m.group(1).strip()}"
-    for m in re.finditer(r"((?:[A-Z][\w’'.-]*\s){1,3})(?:said|says|told|claimed|announced)\b", claim):
+    for m in re.finditer(
+        r"((?:[A-Z][\w’'.-]*\s){1,3})(?:said|says|told|claimed|announced)\b", claim
+    ):
         who = _names(m.group(1))
         if who and not who & _names(evidence) and not who & _names(context):
             return f"attributes it to {m.group(1).strip()}"
@@ -442,9 +466,8 @@ def check(claim: str, sentences: Sequence[str], context: str = "") -> Finding:
     flip = _direction(claim, evidence, _ANTONYM_SETS)
     if flip:
         return Finding("polarity", flip, ev)
-    if _negated(claim) != _negated(evidence):
-        if _negated(claim) or len(chosen) == 1:
-            return Finding("polarity", "negated" if _negated(claim) else "negation dropped", ev)
+    if _negated(claim) != _negated(evidence) and (_negated(claim) or len(chosen) == 1):
+        return Finding("polarity", "negated" if _negated(claim) else "negation dropped", ev)
     shared = _names(claim) & _names(evidence)
     out_c, out_e = _excluded(claim) & shared, _excluded(evidence) & shared
     if out_c != out_e:
