@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 Q      ?= How many troops did Zelenskyy say were needed?
 
-.PHONY: install ask index chat status eval eval-dev fit bench-answers test test-all lint format bench bot audit clean
+.PHONY: install ask index chat status eval eval-dev fit bench-answers bench-verify claimeval test test-all lint format bench bot audit clean
 
 install: $(STAMP)
 
@@ -53,6 +53,12 @@ $(VENV)/.bench-installed: $(STAMP)
 
 bench: $(VENV)/.bench-installed  ## speed, memory, quality vs llama-index + raw model (~25 min)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+bench-verify: $(STAMP)  ## verification cost of a 4-claim LLM answer (p50)
+	$(BIN)/python benchmarks/bench_verify.py
+
+claimeval: $(STAMP)  ## the claim check per kind on tests/eval/claims.jsonl (train and test)
+	$(BIN)/python -m bot.claimeval --embed
 
 bench-answers: $(STAMP)  ## the extractive answerer vs the baseline commit: quality, latency, cold start
 	$(BIN)/python benchmarks/bench_answers.py $(BENCH_ARGS)

@@ -80,27 +80,38 @@ def number_claims(claims: Sequence[Claim], hits: Sequence[Hit]) -> tuple[str, li
         marker = "".join(f"[{n}]" for n in refs)
         parts.append(f"{claim.text} {marker}".strip())
     citations = [
-        Citation(
-            n=n,
-            article_id=aid,
-            source=first_chunk[aid].source,
-            title=first_chunk[aid].title,
-            date=first_chunk[aid].date,
-            snippet=shorten(" ".join(snippets[aid]) or first_chunk[aid].text),
-            score=score_of.get(aid, 0.0),
-            url=first_chunk[aid].url,
-            dated_by=first_chunk[aid].dated_by,
-            file_time=first_chunk[aid].file_time,
-            outlets=_outlets(first_chunk[aid], copies_of.get(aid, [])),
-            copies=tuple(
-                dict.fromkeys(
-                    c.source for c in copies_of.get(aid, []) if c.source != first_chunk[aid].source
-                )
-            ),
+        build_citation(
+            n,
+            first_chunk[aid],
+            copies_of.get(aid, []),
+            score_of.get(aid, 0.0),
+            " ".join(snippets[aid]),
         )
         for aid, n in numbers.items()
     ]
     return " ".join(parts), citations
+
+
+def build_citation(
+    n: int, chunk: Chunk, copies: Sequence[Chunk], score: float, snippet: str = ""
+) -> Citation:
+    """Citation [n] of the article `chunk` is from: one builder for extractive and LLM
+    answers, so both carry the same fields (date and how it was found, outlets, copies, URL).
+    """
+    return Citation(
+        n=n,
+        article_id=chunk.article_id,
+        source=chunk.source,
+        title=chunk.title,
+        date=chunk.date,
+        snippet=shorten(snippet or chunk.text),
+        score=score,
+        url=chunk.url,
+        dated_by=chunk.dated_by,
+        file_time=chunk.file_time,
+        outlets=_outlets(chunk, copies),
+        copies=tuple(dict.fromkeys(c.source for c in copies if c.source != chunk.source)),
+    )
 
 
 def _outlets(chunk: Chunk, copies: Sequence[Chunk]) -> tuple[str, ...]:

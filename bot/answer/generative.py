@@ -254,6 +254,7 @@ class GenerativeAnswerer:
                 context,
                 "The model's answer was not supported by the sources it cited.",
                 summary,
+                checked.claims(),
             )
         note = _removals(checked.unknown + checked.unsupported, checked.removed_sentences)
         return Answer(
@@ -264,6 +265,7 @@ class GenerativeAnswerer:
             citations=checked.citations,
             note=note,
             verification=summary,
+            claims=checked.claims(),
         )
 
     def _fallback(
@@ -273,6 +275,7 @@ class GenerativeAnswerer:
         context: str,
         why: str,
         verification: dict[str, int] | None = None,
+        claims: list[dict[str, object]] | None = None,
     ) -> Answer:
         answer = self.extractive.answer(question, hits, context)
         then = (
@@ -287,4 +290,5 @@ class GenerativeAnswerer:
             fallback=True,
             note=f"{why} {then}",
             verification=verification,
+            claims=claims or [],
         )

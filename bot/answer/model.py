@@ -61,6 +61,9 @@ class Answer:
     standalone: str = ""  # the whole question answered, when a follow-up was rewritten
     # The fitted probability that the extractive answer is right (declined below threshold).
     confidence: float | None = None
+    # Each checked claim of an LLM answer: its citation, verdict, reason and the source
+    # sentence(s) it was aligned with (the evidence a reader can check it against).
+    claims: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def as_of(self) -> Citation | None:
@@ -90,6 +93,7 @@ class Answer:
             "standalone": self.standalone or None,
             "confidence": None if self.confidence is None else round(self.confidence, 4),
             "citations": [c.as_dict() for c in self.citations],
+            "claims": self.claims or None,
         }
 
 

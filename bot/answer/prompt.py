@@ -43,6 +43,7 @@ class Source:
     article_id: str
     chunks: tuple[Chunk, ...]
     score: float
+    also: tuple[Chunk, ...] = ()  # the same story in other files (wire copies), for citations
 
     @property
     def first(self) -> Chunk:
@@ -71,6 +72,7 @@ def group_sources(hits: Sequence[Hit]) -> list[Source]:
     order: list[str] = []
     chunks: dict[str, list[Chunk]] = {}
     scores: dict[str, float] = {}
+    also: dict[str, list[Chunk]] = {}
     for hit in hits:
         aid = hit.chunk.article_id
         if aid not in chunks:
@@ -79,9 +81,16 @@ def group_sources(hits: Sequence[Hit]) -> list[Source]:
             scores[aid] = hit.score
         if hit.chunk not in chunks[aid]:
             chunks[aid].append(hit.chunk)
+        also.setdefault(aid, []).extend(c for c in hit.also if c not in also[aid])
         scores[aid] = max(scores[aid], hit.score)
     return [
-        Source(n, aid, tuple(sorted(chunks[aid], key=lambda c: c.position)), scores[aid])
+        Source(
+            n,
+            aid,
+            tuple(sorted(chunks[aid], key=lambda c: c.position)),
+            scores[aid],
+            tuple(also[aid]),
+        )
         for n, aid in enumerate(order, 1)
     ]
 

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.answer.citations import LLM_MARKER_RE, marker_numbers, rewrite_markers, shorten
+from bot.answer.citations import LLM_MARKER_RE, build_citation, marker_numbers, rewrite_markers
+from bot.answer.contradiction import REASONS
+from bot.answer.contradiction import check as contradiction
 from bot.answer.extractive import mentions, question_entities
 from bot.answer.model import Citation
 from bot.answer.prompt import Source
@@ -60,7 +62,9 @@ class Check:
     lexical: float = 0.0
     semantic: float = 0.0
     missing: tuple[str, ...] = ()  # numbers or names of the claim absent from the sources
-    evidence: str = ""  # the source sentence that supports the claim best
+    evidence: str = ""  # the source sentence(s) the claim was aligned with
+    reason: str = ""  # why it was rejected: "unsupported", "unknown" or a contradiction
+    detail: str = ""  # what the contradiction check found
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -68,6 +72,9 @@ class Check:
             "n": self.n,
             "known": self.known,
             "supported": self.supported,
+            "reason": self.reason or None,
+            "detail": self.detail or None,
+            "evidence": self.evidence or None,
             "lexical": round(self.lexical, 3),
             "semantic": round(self.semantic, 3),
             "missing": list(self.missing),
@@ -102,7 +109,9 @@ class Verified:
         return self.supported_sentences >= MIN_GROUNDED * max(1, self.claim_sentences)
 
     def summary(self) -> dict[str, int]:
-        return {
+        """Counts for `--json`: a contradicted citation counts as unsupported and under its
+        reason (`rejected_roles`, `rejected_polarity`, ...)."""
+        counts = {
             "citations_kept": self.kept,
             "citations_unknown": self.unknown,
             "citations_unsupported": self.unsupported,
@@ -110,6 +119,13 @@ class Verified:
             "supported_sentences": self.supported_sentences,
             "sentences_removed": self.removed_sentences,
         }
+        for reason in REASONS:
+            counts[f"rejected_{reason}"] = sum(c.reason == reason for c in self.checks)
+        return counts
+
+    def claims(self) -> list[dict[str, object]]:
+        """Each checked claim with its citation, verdict and supporting source sentence."""
+        return [c.as_dict() for c in self.checks]
 
 
 @dataclass(frozen=True)
@@ -255,7 +271,15 @@ def _check(
     missing = sorted(numbers(group.claim) - allowed_numbers)
     missing += [name for name in _names(group.claim) if not _found(name, allowed_text)]
     supported = not missing and (lexical >= MIN_LEXICAL or semantic >= MIN_SEMANTIC)
-    return Check(group.claim, n, True, supported, lexical, semantic, tuple(missing), best)
+    if not supported:
+        return Check(
+            group.claim, n, True, False, lexical, semantic, tuple(missing), best, "unsupported"
+        )
+    found = contradiction(group.claim, view.sentences, view.text)
+    evidence = " ".join(found.evidence) or best
+    return Check(
+        group.claim, n, True, found.ok, lexical, semantic, (), evidence, found.reason, found.detail
+    )
 
 
 def verify(
@@ -285,7 +309,7 @@ def verify(
         keep[g.index] = []
         for n in g.numbers:
             if n not in views:
-                checks.append(Check(g.claim, n, known=False, supported=False))
+                checks.append(Check(g.claim, n, known=False, supported=False, reason="unknown"))
                 continue
             check = _check(g, n, views[n], allowed_text, allowed_numbers, vectors.get(g.claim))
             checks.append(check)
@@ -306,16 +330,7 @@ def verify(
         if c.supported and c.evidence and c.evidence not in evidence.setdefault(c.n, []):
             evidence[c.n].append(c.evidence)
     citations = [
-        Citation(
-            n=d,
-            article_id=by_n[n].article_id,
-            source=by_n[n].first.source,
-            title=by_n[n].title,
-            date=by_n[n].date,
-            snippet=shorten(" ".join(evidence.get(n, [])) or by_n[n].first.text),
-            score=by_n[n].score,
-            url=by_n[n].first.url,
-        )
+        build_citation(d, by_n[n].first, by_n[n].also, by_n[n].score, " ".join(evidence.get(n, [])))
         for n, d in display.items()
     ]
     claim_sents = {i for i, s in enumerate(plain) if len(terms(s)) >= _MIN_CLAIM_TERMS}

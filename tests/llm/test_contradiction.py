@@ -1,0 +1,81 @@
+"""The claim check per kind of twist, and on the held-out split of tests/eval/claims.jsonl."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer.contradiction import check
+from index.text import sentences
+
+SOURCE = (
+    "Zelenskyy has expressed the need for significant military presence, potentially involving "
+    "100,000 to 150,000 troops, although estimates from diplomats suggest a deployment of "
+    "30,000 to 40,000 may be more realistic. Defense Secretary Pete Hegseth emphasized that any "
+    "deployment should come from European and non-European forces, independent of NATO, to "
+    "avoid escalating tensions with Russia. Defense ministers from 30 nations are gathering at "
+    "NATO headquarters in Brussels on Thursday. Turnout was the highest since 2002."
+)
+
+
+def reason(claim: str) -> str:
+    return check(claim, sentences(SOURCE), SOURCE).reason
+
+
+@pytest.mark.parametrize(
+    ("claim", "why"),
+    [
+        (
+            "Zelenskyy said 30,000 to 40,000 may be realistic, while diplomats estimated "
+            "100,000 to 150,000 were needed.",
+            "roles",
+        ),
+        (
+            "Hegseth said any deployment should come from NATO forces rather than from "
+            "European and non-European forces.",
+            "polarity",
+        ),
+        (
+            "Hegseth said the force should come from European and non-European forces, "
+            "independent of NATO, because NATO wanted to stay out of it.",
+            "addition",
+        ),
+        ("Turnout was the lowest since 2002.", "comparison"),
+        ("Defense ministers from 13 nations are gathering at NATO headquarters.", "number"),
+        ("Defense ministers from 30 nations are gathering in Brussels on Monday.", "date"),
+        ("Defense ministers from 30 nations are not gathering in Brussels.", "polarity"),
+        ("Experts said any deployment should come from European forces.", "addition"),
+    ],
+)
+def test_a_twisted_claim_is_caught_with_its_reason(claim: str, why: str) -> None:
+    assert reason(claim) == why
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Diplomats estimate 30,000 to 40,000 troops may be more realistic, although Zelenskyy "
+        "wants 100,000 to 150,000.",
+        "To avoid escalating tensions with Russia, Hegseth said troops should come from "
+        "European and non-European forces independent of NATO.",
+        "Ministers of defence from 30 countries are meeting at NATO's Brussels headquarters.",
+    ],
+)
+def test_a_faithful_paraphrase_passes(claim: str) -> None:
+    assert reason(claim) == ""
+
+
+def test_the_evidence_is_the_aligned_sentence() -> None:
+    found = check("Ministers from 30 nations meet in Brussels.", sentences(SOURCE), SOURCE)
+    assert found.ok and "Brussels" in found.evidence[0]
+
+
+def test_held_out_split_keeps_its_measured_floor() -> None:
+    """The held-out claims: the issue asks for caught >= 0.90 and wrongly rejected <= 0.10;
+    what is reached (0.76 / 0.14, README) is held here so that it cannot silently drop."""
+    from bot import claimeval
+
+    records = [r for r in claimeval.load() if r["split"] == "test"]
+    if not claimeval.article(str(records[0]["source_file"])).exists():
+        pytest.skip("the shared dev corpus is not beside the project")
+    caught, rejected = claimeval.rates(claimeval.evaluate(records)["test"])
+    assert caught >= 0.75 and rejected <= 0.15
