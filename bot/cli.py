@@ -246,10 +246,14 @@ def index(
     if watch:
         _watch(bot, paths, rebuild, wait, as_json)
         return
-    if err.is_terminal and not as_json:
-        report = _update_with_bar(bot, paths, rebuild, wait)
-    else:
-        report = bot.update(paths or None, rebuild=rebuild, wait=wait)
+    try:
+        if err.is_terminal and not as_json:
+            report = _update_with_bar(bot, paths, rebuild, wait)
+        else:
+            report = bot.update(paths or None, rebuild=rebuild, wait=wait)
+    except KeyboardInterrupt:  # after the bar is gone, so that this line stays
+        kept = "the previous index is kept" if rebuild else "what was indexed so far is kept"
+        _fail(f"interrupted; {kept} (run `newsbot index` again to finish)", 130)
     _print_report(report, as_json, fetched)
     if not report.files_seen and not as_json:
         roots = ", ".join(str(p) for p in paths or [bot.settings.articles_dir])
@@ -757,7 +761,7 @@ def main() -> None:
     from index.errors import NewsbotError
 
     try:
-        app()
+        app(prog_name="newsbot")
     except NewsbotError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:

@@ -159,6 +159,7 @@ class Indexer:
         self._chunker: Chunker | None = None
         self._phase: PhaseProgress | None = None
         self._queued = 0  # chunks sent to the embedder in this update
+        self._inflight: list[PendingEmbeddings] = []  # cancelled if the update is interrupted
 
     def _tell(self, phase: str, done: int = 0, total: int = 0) -> None:
         if self._phase is not None:
@@ -202,7 +203,12 @@ class Indexer:
             report = self._update(roots, rebuild, progress, lock)
             self.ws.mark_vectors_checked()
             return report
+        except BaseException:  # Ctrl-C: the embedding workers need not finish queued work
+            for pending in self._inflight:
+                pending.cancel()
+            raise
         finally:
+            self._inflight.clear()
             lock.release()
 
     def _rebuild_beside(
@@ -216,6 +222,7 @@ class Indexer:
         builder = Indexer(staged)
         builder._chunker = self._chunker
         builder._phase = self._phase
+        builder._inflight = self._inflight
         report = builder._update(roots, True, progress, lock)
         staged.mark_vectors_checked()
         self._chunker = builder._chunker
@@ -394,7 +401,9 @@ class Indexer:
             head = f"{c.header()}\n\n"
             texts.append(head + c.text)
             spans.append([(a + len(head), b + len(head)) for a, b in sentence_spans(c.text)])
-        return _Group(pending, chunks, self.ws.embedder.submit_passages(texts, spans))
+        embedded = self.ws.embedder.submit_passages(texts, spans)
+        self._inflight.append(embedded)
+        return _Group(pending, chunks, embedded)
 
     def _write(self, group: _Group, manifest: Manifest, report: UpdateReport) -> set[str]:
         """Write an embedded group, then switch its files' records to the new chunks.

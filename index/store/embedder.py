@@ -170,6 +170,11 @@ class PendingEmbeddings:
         self._n = n
         self._futures = futures
 
+    def cancel(self) -> None:
+        """Drop the batches not started yet (an interrupted update need not finish them)."""
+        for future in self._futures:
+            future.cancel()
+
     def result(
         self, on_batch: Callable[[int], None] | None = None
     ) -> tuple[np.ndarray, list[np.ndarray]]:
