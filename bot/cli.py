@@ -365,7 +365,7 @@ def _print_report(
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="Your question.")],
+    question: Annotated[str, typer.Argument(metavar="QUESTION", help="Your question.")],
     k: KOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -385,7 +385,7 @@ def ask(
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="What to look for.")],
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for.")],
     k: KOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
