@@ -273,9 +273,13 @@ def _update_with_bar(
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("starting", total=None)
 
+        shown = [""]
+
         def phase(name: str, done: int, total: int) -> None:
             line = clock.line(name, done, total, time.monotonic())
-            bar.update(task, description=line, completed=done, total=total or None, refresh=True)
+            new = name != shown[0]  # a new phase shows at once; counts at the next tick
+            shown[0] = name
+            bar.update(task, description=line, completed=done, total=total or None, refresh=new)
 
         return bot.update(paths or None, rebuild=rebuild, wait=wait, phases=phase)
 
