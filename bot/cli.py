@@ -44,6 +44,7 @@ class _Commands(TyperGroup):
 
 
 def _untype_flags(command: object, ctx: typer.Context) -> None:
+    """Flags (and -h) get an empty metavar: typer would show `<bool>` as if they took one."""
     help_option = command.get_help_option(ctx)  # type: ignore[attr-defined]
     for param in [*command.params, help_option]:  # type: ignore[attr-defined]
         if getattr(param, "is_flag", False) and param.metavar is None:
