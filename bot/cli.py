@@ -6,6 +6,7 @@ Heavy modules (chromadb, onnxruntime, llama-index) are imported inside commands 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -17,38 +18,105 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.padding import Padding
+from rich.text import Text
+from typer.core import TyperGroup
 
 from bot.redact import terminal_text
 from bot.safe_output import console_escape as escape  # no markup, no escapes
 from bot.safe_output import protect_process
+from bot.textout import PhaseClock, change_lines, chat_command, chat_help, repeats_answer
 
 if TYPE_CHECKING:
     from bot.answer.model import Answer
     from bot.service import NewsBot
-    from index.build import UpdateReport
+    from index.build import Problem, UpdateReport
     from index.feeds import FetchReport
     from index.retrieve import Filters
 
+
+class _Commands(TyperGroup):
+    """The command tree, its help without a `<bool>` type after flags (they take no value)."""
+
+    def get_params(self, ctx: typer.Context) -> list:  # type: ignore[type-arg]
+        _untype_flags(self, ctx)
+        return super().get_params(ctx)
+
+
+def _untype_flags(command: object, ctx: typer.Context) -> None:
+    """Flags (and -h) get an empty metavar: typer would show `<bool>` as if they took one."""
+    help_option = command.get_help_option(ctx)  # type: ignore[attr-defined]
+    for param in [*command.params, help_option]:  # type: ignore[attr-defined]
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _untype_flags(sub, ctx)
+
+
 app = typer.Typer(
-    add_completion=False,
+    cls=_Commands,
     no_args_is_help=True,
     help="Grounded, cited answers from your news articles.",
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Text is wrapped at word boundaries to a terminal's width; piped, lines stay whole.
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+out.soft_wrap, err.soft_wrap = not out.is_terminal, not err.is_terminal
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            out.print(f"newsbot {version('newsbot')}")
+        except PackageNotFoundError:
+            out.print("newsbot (not installed: version unknown)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = None,
+) -> None:
+    """Grounded, cited answers from your news articles."""
+
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-KOpt = Annotated[int | None, typer.Option("-k", "--top-k", min=1, max=50, help="Passages used.")]
+KOpt = Annotated[
+    int | None,
+    typer.Option(
+        "-k",
+        "--top-k",
+        min=1,
+        max=50,
+        metavar="N",
+        help="Passages used.",
+        show_default="NEWSBOT_TOP_K",
+    ),
+]
 SinceOpt = Annotated[
-    str | None, typer.Option("--since", help="Only articles dated on/after YYYY-MM-DD.")
+    str | None,
+    typer.Option("--since", metavar="YYYY-MM-DD", help="Only articles dated on/after this day."),
 ]
 UntilOpt = Annotated[
-    str | None, typer.Option("--until", help="Only articles dated on/before YYYY-MM-DD.")
+    str | None,
+    typer.Option("--until", metavar="YYYY-MM-DD", help="Only articles dated on/before this day."),
 ]
 SourceOpt = Annotated[
     list[str] | None,
-    typer.Option("--source", help="Only this article file (relative path); repeatable."),
+    typer.Option(
+        "--source",
+        metavar="FILE",
+        help="Only this article file (file name or path); repeatable.",
+    ),
 ]
 
 
@@ -82,7 +150,18 @@ def _filters(since: str | None, until: str | None, sources: list[str] | None) ->
         except ValueError:
             _fail(f"{flag} takes a date as YYYY-MM-DD, not {value!r}", 2)
 
-    return Filters(tuple(sources or ()), parse(since, "--since"), parse(until, "--until"))
+    first, last = parse(since, "--since"), parse(until, "--until")
+    if first and last and first > last:
+        _fail(f"--since {first} is after --until {last}: no article can match", 2)
+    return Filters(tuple(sources or ()), first, last)
+
+
+def _sources(bot: NewsBot, filters: Filters) -> Filters:
+    """`--source` entries as indexed names; a warning for each that matches no file."""
+    filters, unmatched = bot.resolve_sources(filters)
+    for entry in unmatched:
+        err.print(f"[yellow]warning:[/] --source {escape(entry)} matches no indexed file")
+    return filters
 
 
 def _print_json(data: object) -> None:
@@ -112,6 +191,14 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
+def _indented(text: str, style: str = "") -> None:
+    """A paragraph under a source line; on a terminal its wrapped lines keep the indent."""
+    if out.is_terminal:
+        out.print(Padding(Text(terminal_text(text), style=style), (0, 0, 0, 4)))
+    else:
+        out.print(Text("    " + terminal_text(text), style=style))
+
+
 def _print_answer(answer: Answer, streamed: _Stream | None = None) -> None:
     if streamed is not None and streamed.text.strip():
         out.print()
@@ -129,9 +216,12 @@ def _print_answer(answer: Answer, streamed: _Stream | None = None) -> None:
         for c in answer.citations:
             where = " · ".join(p for p in (c.source, c.meta()) if p)
             out.print(f"[bold][{c.n}][/] {escape(c.title)} [dim]({escape(where)})[/]")
+            if c.url:
+                _indented(c.url, "dim")
             if c.copies:
-                out.print(f"    [dim]same story also in: {escape(', '.join(c.copies))}[/]")
-            out.print(f"    [italic]{escape(c.snippet)}[/]")
+                _indented(f"same story also in: {', '.join(c.copies)}", "dim")
+            if not repeats_answer(c.snippet, answer.text):
+                _indented(c.snippet, "italic")
 
 
 @app.command()
@@ -157,21 +247,42 @@ def index(
     if watch:
         _watch(bot, paths, rebuild, wait, as_json, feeds)
         return
-    show_bar = out.is_terminal and not as_json
-    if show_bar:
-        from rich.progress import Progress
-
-        with Progress(console=err, transient=True) as bar:
-            task = bar.add_task("Embedding articles", total=None)
-            report = bot.update(
-                paths or None,
-                rebuild=rebuild,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-                wait=wait,
-            )
-    else:
-        report = bot.update(paths or None, rebuild=rebuild, wait=wait)
+    try:
+        if err.is_terminal and not as_json:
+            report = _update_with_bar(bot, paths, rebuild, wait)
+        else:
+            report = bot.update(paths or None, rebuild=rebuild, wait=wait)
+    except KeyboardInterrupt:  # after the bar is gone, so that this line stays
+        kept = "the previous index is kept" if rebuild else "what was indexed so far is kept"
+        _fail(f"interrupted; {kept} (run `newsbot index` again to finish)", 130)
     _print_report(report, as_json, fetched)
+    if not report.files_seen and not as_json:
+        roots = ", ".join(str(p) for p in paths or [bot.settings.articles_dir])
+        err.print(f"[yellow]warning:[/] no article files in {escape(roots)}")
+
+
+def _update_with_bar(
+    bot: NewsBot, paths: list[Path] | None, rebuild: bool, wait: float
+) -> UpdateReport:
+    """An update under a live line saying what it does now: phase, counts, rate, time."""
+    import time
+
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    clock = PhaseClock()
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+
+        shown = [""]
+
+        def phase(name: str, done: int, total: int) -> None:
+            line = clock.line(name, done, total, time.monotonic())
+            new = name != shown[0]  # a new phase shows at once; counts at the next tick
+            shown[0] = name
+            bar.update(task, description=line, completed=done, total=total or None, refresh=new)
+
+        return bot.update(paths or None, rebuild=rebuild, wait=wait, phases=phase)
 
 
 def _watch(
@@ -195,14 +306,32 @@ def _watch(
     def on_error(exc: Exception) -> None:
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
 
+    shown: set[Problem] = set()  # a skipped file is reported once, not at every update
+
+    def on_report(report: UpdateReport) -> None:
+        from dataclasses import replace
+        from datetime import datetime
+
+        fresh = [w for w in report.warnings if w not in shown]
+        shown.update(fresh)
+        if as_json:
+            _print_report(report, as_json)
+            return
+        now = datetime.now()
+        for line in change_lines(report.changes, now):
+            out.print(escape(line))
+        _print_report(replace(report, warnings=fresh), as_json, stamp=now.strftime("%H:%M:%S"))
+
     if not as_json:
         err.print(f"[dim]Watching {escape(', '.join(map(str, roots)))}; Ctrl-C stops.[/]")
     # --feeds: fetched again every NEWSBOT_FEED_REFRESH_MINUTES; new stories are indexed
     # as the folder change they are
     every = (bot.settings.feed_refresh_minutes * 60, lambda: _fetch_feeds(bot, as_json))
-    watch(
-        roots, update, lambda r: _print_report(r, as_json), on_error, every=every if feeds else None
-    )
+    # Ctrl-C during an update leaves it as a crash would (the next run cleans up)
+    with contextlib.suppress(KeyboardInterrupt):
+        watch(roots, update, on_report, on_error, every=every if feeds else None)
+    if not as_json:
+        err.print("[dim]Stopped watching.[/]")
 
 
 def _fetch_feeds(bot: NewsBot, as_json: bool) -> FetchReport:
@@ -225,7 +354,9 @@ def _fetch_feeds(bot: NewsBot, as_json: bool) -> FetchReport:
     return fetched
 
 
-def _print_report(report: UpdateReport, as_json: bool, fetched: FetchReport | None = None) -> None:
+def _print_report(
+    report: UpdateReport, as_json: bool, fetched: FetchReport | None = None, stamp: str = ""
+) -> None:
     if as_json:
         data = report.as_dict()
         if fetched is not None:
@@ -234,6 +365,7 @@ def _print_report(report: UpdateReport, as_json: bool, fetched: FetchReport | No
         sys.stdout.flush()
     else:
         out.print(
+            f"{stamp + ' ' if stamp else ''}"
             f"added {report.added}, updated {report.updated}, removed {report.removed}, "
             f"unchanged {report.unchanged} files; {report.chunks} chunks indexed "
             f"({report.embedded} embedded in {report.seconds:.1f}s)"
@@ -246,7 +378,7 @@ def _print_report(report: UpdateReport, as_json: bool, fetched: FetchReport | No
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="Your question.")],
+    question: Annotated[str, typer.Argument(metavar="QUESTION", help="Your question.")],
     k: KOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -255,8 +387,9 @@ def ask(
 ) -> None:
     """Answer a question from the indexed articles, with numbered sources."""
     bot = _bot()
+    filters = _sources(bot, _filters(since, until, source))
     stream = _Stream() if bot.settings.llm_enabled and not as_json else None
-    answer = bot.ask(question, k, filters=_filters(since, until, source), on_token=stream)
+    answer = bot.ask(question, k, filters=filters, on_token=stream)
     if as_json:
         _print_json(answer.as_dict())
     else:
@@ -265,7 +398,7 @@ def ask(
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="What to look for.")],
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for.")],
     k: KOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -273,7 +406,10 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Show the best-matching passages with their scores."""
-    hits = _bot().search(query, k, _filters(since, until, source))
+    bot = _bot()
+    hits = bot.search(query, k, _sources(bot, _filters(since, until, source)))
+    if not hits:
+        err.print("[yellow]warning:[/] no passage matches (check the words, dates and sources)")
     if as_json:
         _print_json(
             [
@@ -355,8 +491,10 @@ def chat() -> None:
     history: list[Turn] = []
     interactive = sys.stdin.isatty()
     if interactive:
+        _line_editing(bot.settings.data_dir)
         out.print(
-            "[dim]Ask about the indexed news. /reset forgets the conversation, /quit ends.[/]"
+            "[dim]Ask about the indexed news. /help lists commands, /reset forgets the "
+            "conversation, /quit ends.[/]"
         )
     while True:
         try:
@@ -366,11 +504,19 @@ def chat() -> None:
         line = line.strip()
         if not line:
             continue
-        if line in ("/quit", "/exit"):
+        command = chat_command(line)
+        if command == "/quit":
             break
-        if line == "/reset":
+        if command == "/reset":
             history.clear()
             out.print("[dim]Conversation cleared.[/]")
+            continue
+        if command == "/help":
+            for row in chat_help():
+                out.print(escape(row))
+            continue
+        if command == "?":
+            out.print(f"unknown command {escape(line)}; /help lists the commands")
             continue
 
         def prompt(line: str = line) -> None:
@@ -391,12 +537,39 @@ def chat() -> None:
         history.append(Turn(line, answer.text, answer.standalone))
 
 
+def _line_editing(data_dir: Path) -> None:
+    """Arrow keys, editing and history at chat's prompt (GNU readline or libedit),
+    the history kept between chats in the data folder when that folder exists."""
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline: plain input
+        return
+    import atexit
+
+    history = data_dir / "chat_history"
+    readline.set_history_length(1000)
+    if history.exists():
+        with contextlib.suppress(OSError):
+            readline.read_history_file(history)
+
+    def save() -> None:
+        if data_dir.is_dir():
+            with contextlib.suppress(OSError):  # read-only: history lasts the session
+                readline.write_history_file(history)
+
+    atexit.register(save)
+
+
 @app.command()
 def status(as_json: JsonOpt = False) -> None:
     """What is indexed, when it was last updated, and where it is stored."""
     st = _bot().status()
     if as_json:
         _print_json(st.as_dict())
+        return
+    if not st.indexed:
+        out.print(f"No index yet in {escape(st.store)}; `newsbot index` builds one.")
+        out.print(f"articles folder: {escape(st.articles_dir)}")
         return
     out.print(f"articles:      {st.articles} (from {st.files} files in {escape(st.articles_dir)})")
     out.print(f"chunks:        {st.chunks}")
@@ -632,7 +805,7 @@ def main() -> None:
     from index.errors import NewsbotError
 
     try:
-        app()
+        app(prog_name="newsbot")
     except NewsbotError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:

@@ -18,7 +18,7 @@ from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.model import Answer, Turn
 from bot.answer.parts import question_parts
 from bot.answer.timeline import Timeline, timeline_topic
-from index.build import Indexer, Progress, UpdateReport
+from index.build import Indexer, PhaseProgress, Progress, UpdateReport
 from index.errors import NewsbotError
 from index.retrieve import Filters, Retriever
 from index.settings import Settings
@@ -37,6 +37,25 @@ class QuestionError(NewsbotError):
     """The question itself cannot be asked (empty, too long)."""
 
 
+class SourceFilterError(NewsbotError):
+    """No indexed file matches any of the sources a search was narrowed to."""
+
+
+def match_sources(wanted: Sequence[str], names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(indexed names matched, wanted entries matching none). An entry matches a name
+    exactly, by its file name or a trailing part of its path, or as a longer path that
+    ends in the name: users type what they see in a folder, not our manifest keys."""
+    matched: list[str] = []
+    unmatched: list[str] = []
+    for entry in wanted:
+        key = entry.strip().removeprefix("./")
+        hits = [n for n in names if n == key or n.endswith("/" + key) or key.endswith("/" + n)]
+        matched.extend(h for h in hits if h not in matched)
+        if not hits:
+            unmatched.append(entry)
+    return matched, unmatched
+
+
 @dataclass(frozen=True)
 class Status:
     articles: int
@@ -47,6 +66,7 @@ class Status:
     articles_dir: str
     answerer: str
     llm_model: str | None = None  # "model at http://host/v1" (never the key), or None
+    indexed: bool = True  # False: no index here yet (and status created none)
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -169,10 +189,13 @@ class NewsBot:
         rebuild: bool = False,
         progress: Progress | None = None,
         wait: float = 0.0,
+        phases: PhaseProgress | None = None,
     ) -> UpdateReport:
         """Incremental index update; one at a time (across processes too, see index.lock)."""
         with self._update_lock:
-            return Indexer(self.ws).update(roots, rebuild=rebuild, progress=progress, wait=wait)
+            return Indexer(self.ws).update(
+                roots, rebuild=rebuild, progress=progress, wait=wait, phases=phases
+            )
 
     def refresh_feeds(self) -> FetchReport:
         """Fetch the registered feeds into `<articles_dir>/feeds/` (new and corrected stories
@@ -182,8 +205,25 @@ class NewsBot:
 
         return refresh_feeds(self.settings)
 
-    def status(self) -> Status:
+    def resolve_sources(self, filters: Filters) -> tuple[Filters, list[str]]:
+        """Filters whose sources are indexed names, and the requested sources matching none.
+        SourceFilterError when none matches: an empty list would mean "search everything"."""
+        if not filters.sources:
+            return filters, []
         manifest = self.ws.manifest()
+        names = list(manifest.files) if manifest else []
+        matched, unmatched = match_sources(filters.sources, names)
+        if not matched:
+            raise SourceFilterError(
+                f"No indexed file matches {', '.join(map(repr, unmatched))} "
+                "(give a file name, or a path inside the articles folder)"
+            )
+        return replace(filters, sources=tuple(matched)), unmatched
+
+    def status(self) -> Status:
+        # a local store that does not exist is not opened: opening would create one
+        missing = not self.settings.chroma_url and not self.ws.chroma_path.exists()
+        manifest = None if missing else self.ws.manifest()
         return Status(
             articles=manifest.article_count if manifest else 0,
             files=len(manifest.files) if manifest else 0,
@@ -193,6 +233,7 @@ class NewsBot:
             articles_dir=str(self.settings.articles_dir.resolve()),
             answerer="llm" if self.settings.llm_enabled else "extractive",
             llm_model=self._llm_description(),
+            indexed=manifest is not None,
         )
 
     def _llm_description(self) -> str | None:

@@ -23,6 +23,8 @@ from index.ingest.sources import (
     read_docs,
     sidecar_bytes,
     to_articles,
+    unsupported,
+    unsupported_message,
 )
 from index.lock import IndexLock
 from index.store import sentvec
@@ -35,6 +37,9 @@ from index.workspace import Workspace
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (files done, files to embed)
+# (phase, done, total): "reading" and "chunking" count files, "embedding" and "writing"
+# count chunks (total: those queued so far), "keyword index" has no count (0, 0).
+PhaseProgress = Callable[[str, int, int], None]
 _FLUSH_CHUNKS = 128  # chunks embedded and switched per group: the unit a crash can cut
 
 
@@ -56,6 +61,8 @@ class UpdateReport:
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    changes: list[tuple[str, str]] = field(default_factory=list)  # ("added", name), ...
+    files_seen: int = 0  # article files found in the folders (whatever their state)
 
     @property
     def changed(self) -> bool:
@@ -156,6 +163,13 @@ class Indexer:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self._chunker: Chunker | None = None
+        self._phase: PhaseProgress | None = None
+        self._queued = 0  # chunks sent to the embedder in this update
+        self._inflight: list[PendingEmbeddings] = []  # cancelled if the update is interrupted
+
+    def _tell(self, phase: str, done: int = 0, total: int = 0) -> None:
+        if self._phase is not None:
+            self._phase(phase, done, total)
 
     @property
     def chunker(self) -> Chunker:
@@ -170,8 +184,12 @@ class Indexer:
         rebuild: bool = False,
         progress: Progress | None = None,
         wait: float = 0.0,
+        phases: PhaseProgress | None = None,
     ) -> UpdateReport:
         """Index new and changed files, drop deleted ones; unchanged files cost one hash.
+
+        `progress` hears of files done; `phases` of what the update is doing right now
+        (see PhaseProgress), so a display never sits on a number that no longer moves.
 
         Crash-safe: chunks are written first, then the file's manifest record switches to
         them, and stale chunks are deleted last, so a kill at any point leaves every article
@@ -182,6 +200,7 @@ class Indexer:
         for root in roots:
             if not root.is_dir():
                 raise SourceError(f"Articles folder not found: {printable(str(root))}")
+        self._phase = phases
         lock = self.ws.lock()
         lock.acquire(wait)
         try:
@@ -190,7 +209,12 @@ class Indexer:
             report = self._update(roots, rebuild, progress, lock)
             self.ws.mark_vectors_checked()
             return report
+        except BaseException:  # Ctrl-C: the embedding workers need not finish queued work
+            for pending in self._inflight:
+                pending.cancel()
+            raise
         finally:
+            self._inflight.clear()
             lock.release()
 
     def _rebuild_beside(
@@ -203,6 +227,8 @@ class Indexer:
             staged.__dict__["embedder"] = self.ws.embedder
         builder = Indexer(staged)
         builder._chunker = self._chunker
+        builder._phase = self._phase
+        builder._inflight = self._inflight
         report = builder._update(roots, True, progress, lock)
         staged.mark_vectors_checked()
         self._chunker = builder._chunker
@@ -261,17 +287,24 @@ class Indexer:
         for root, prefix in zip(roots, prefixes, strict=True):
             for path, rel in discover(root):
                 seen[prefix + printable(rel)] = path
+            report.warnings.extend(
+                Problem(prefix + printable(rel), unsupported_message(rel))
+                for rel in unsupported(root)
+            )
+        report.files_seen = len(seen)
         stale: set[str] = set()
         gone = sorted(n for n in set(manifest.files) - set(seen) if _owned(n, prefixes))
         records.remove(gone)
         for name in gone:
             stale.update(manifest.files.pop(name).chunks)
             report.removed += 1
+            report.changes.append(("removed", name))
 
         todo: list[tuple[str, Path, str]] = []
         owner = {entry.sha256: name for name, entry in manifest.files.items()}
         max_bytes = int(settings.max_file_mb * 2**20)
-        for name, path in seen.items():
+        for checked, (name, path) in enumerate(seen.items()):
+            self._tell("reading", checked, len(seen))
             try:
                 digest = file_digest(path, max_bytes)
             except SourceError as exc:
@@ -294,7 +327,9 @@ class Indexer:
         # are read and chunked here: the model never waits for I/O.
         ahead: _Group | None = None
         pending: list[_Pending] = []
+        self._queued = 0
         for done, (name, path, digest) in enumerate(todo, 1):
+            self._tell("chunking", done - 1, len(todo))
             item = self._prepare(name, path, digest, manifest, report)
             if item:
                 pending.append(item)
@@ -320,6 +355,7 @@ class Indexer:
             or report.recovered
             or not keyword_index_current(self.ws.bm25_dir, manifest.state.generation)
         ):
+            self._tell("keyword index")
             build_bm25(sorted(live), store.get, self.ws.bm25_dir, manifest.state.generation)
         manifest.state.updated_at = now()
         records.set_state(manifest.state)  # readers move to the new generation
@@ -373,12 +409,15 @@ class Indexer:
     def _embed(self, pending: list[_Pending]) -> _Group:
         """Queue a group's chunks for embedding (with their sentence spans); returns at once."""
         chunks = [c for p in pending for c in p.chunks]
+        self._queued += len(chunks)
         texts, spans = [], []
         for c in chunks:
             head = f"{c.header()}\n\n"
             texts.append(head + c.text)
             spans.append([(a + len(head), b + len(head)) for a, b in sentence_spans(c.text)])
-        return _Group(pending, chunks, self.ws.embedder.submit_passages(texts, spans))
+        embedded = self.ws.embedder.submit_passages(texts, spans)
+        self._inflight.append(embedded)
+        return _Group(pending, chunks, embedded)
 
     def _write(self, group: _Group, manifest: Manifest, report: UpdateReport) -> set[str]:
         """Write an embedded group, then switch its files' records to the new chunks.
@@ -386,7 +425,15 @@ class Indexer:
         Returns the chunk ids the switch made stale; they are deleted at the very end, so
         readers that still hold the previous manifest keep finding them meanwhile.
         """
-        vectors, sentence_vectors = group.embedded.result()
+        embedded = [report.embedded]
+
+        def on_batch(n: int) -> None:
+            embedded[0] += n
+            self._tell("embedding", embedded[0], self._queued)
+
+        self._tell("embedding", report.embedded, self._queued)
+        vectors, sentence_vectors = group.embedded.result(on_batch)
+        self._tell("writing", report.embedded, self._queued)
         chunks = [
             replace(c, sentence_vectors=sentvec.encode(sv))
             for c, sv in zip(group.chunks, sentence_vectors, strict=True)
@@ -411,6 +458,7 @@ class Indexer:
                 report.added += 1
             else:
                 report.updated += 1
+            report.changes.append(("added" if item.is_new else "updated", item.source))
         self.ws.store.manifest.put(entries)  # the switch: one write for the whole group
         fault_point("after-switch")
         manifest.files.update(entries)

@@ -106,6 +106,26 @@ def discover(root: Path) -> Iterator[tuple[Path, str]]:
             yield path, path.relative_to(root).as_posix()
 
 
+def unsupported(root: Path) -> Iterator[str]:
+    """Relative names of the visible files below root that `discover` passes over, so the
+    user hears that a PDF was not read instead of wondering why it is never cited."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith(".") and Path(name).suffix.lower() not in SUFFIXES:
+                yield (Path(dirpath) / name).relative_to(root).as_posix()
+
+
+def unsupported_message(name: str) -> str:
+    """Why a file is skipped, with what to do about it."""
+    suffix = Path(name).suffix.lower()
+    kind = {".pdf": "PDF", ".docx": "Word", ".doc": "Word", ".odt": "OpenDocument"}.get(suffix)
+    if kind:
+        return f"skipped: {kind} files ({suffix}) are not read; save it as text or HTML"
+    formats = ", ".join(sorted(SUFFIXES))
+    return f"skipped: not an article format ({suffix or 'no extension'}); read are {formats}"
+
+
 def _link_inside(path: Path, root_real: Path) -> bool:
     """Whether a symlink points inside root; a loop counts as inside, so it gets reported."""
     try:

@@ -11,7 +11,7 @@ run side by side on every core, is ~1.45x faster than batches of 32 on a 2-threa
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
@@ -170,11 +170,22 @@ class PendingEmbeddings:
         self._n = n
         self._futures = futures
 
-    def result(self) -> tuple[np.ndarray, list[np.ndarray]]:
+    def cancel(self) -> None:
+        """Drop the batches not started yet (an interrupted update need not finish them)."""
+        for future in self._futures:
+            future.cancel()
+
+    def result(
+        self, on_batch: Callable[[int], None] | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Wait for the vectors; `on_batch(n)` hears of each batch of n passages done, so a
+        progress display moves while a large group is embedded."""
         out = np.zeros((self._n, DIMENSIONS), dtype=np.float32)
         parts: list[np.ndarray] = [np.zeros((0, DIMENSIONS), dtype=np.float32)] * self._n
         for future in self._futures:
             idx, pooled, span_vectors = future.result()
+            if on_batch is not None:
+                on_batch(len(idx))
             out[idx] = pooled
             for i, vectors in zip(idx, span_vectors, strict=True):
                 parts[i] = vectors
