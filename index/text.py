@@ -39,6 +39,11 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("english")
 
 
+def stem(word: str) -> str:
+    """The Snowball stem of one lower-cased word (stopwords kept: 'more', 'after' matter)."""
+    return str(_stemmer().stemWord(word))
+
+
 def normalize_number(token: str) -> str:
     """'10,000' and '10000' are the same number to a reader, so to the index too."""
     return token.replace(",", "") if token[0].isdigit() else token

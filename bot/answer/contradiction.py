@@ -29,45 +29,48 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.text import STOPWORDS, normalize_number, terms, words
+from index.text import STOPWORDS, normalize_number, stem, terms, words
 
 REASONS = ("roles", "polarity", "comparison", "addition", "number", "date")
 
 # --- word tables -----------------------------------------------------------------------------
 # Each pair: two sides of one direction. A claim on one side whose aligned sentences are only
-# on the other contradicts them. Inflected and irregular forms are listed, not lemmatised.
+# on the other contradicts them. Words are compared by stem (`_key`: irregular past forms
+# mapped to their base, then Snowball), so one base form stands for all its inflections.
 _ANTONYMS: tuple[tuple[str, str], ...] = (
     (
-        "rise rises rose risen rising",
-        "fall falls fell fallen falling drop drops dropped dip slump slumped",
+        "rise increase grow climb soar jump surge gain boost raise rally expand",
+        "fall decrease drop decline shrink slide slip plunge tumble slump sink dip cut reduce "
+        "lower slash lose shed",
     ),
-    ("increase increases increased increasing", "decrease decreases decreased cut cuts"),
-    ("up", "down"),
-    ("gain gains gained", "loss losses lose loses lost"),
-    ("win wins won winning victory winner winners", "lose loses lost losing defeat defeats"),
-    ("accept accepts accepted", "reject rejects rejected refuse refused decline declined"),
-    ("approve approves approved approval", "reject rejects rejected rejection block blocked"),
-    ("support supports supported backing back backed favour", "oppose opposes opposed against"),
-    ("allow allows allowed permit permitted", "ban bans banned forbid forbidden prohibit"),
-    ("open opens opened", "close closes closed shut"),
-    ("start starts started begin began", "end ends ended stop stops stopped"),
-    ("join joins joined", "leave leaves left quit quits"),
-    ("buy buys bought acquire acquired", "sell sells sold"),
+    ("win victory beat winner", "lose defeat loss loser"),
+    ("gain", "loss"),
+    ("accept welcome embrace", "reject refuse decline"),
+    ("approve pass endorse approval", "reject block veto rejection"),
+    ("support back favour favor endorse", "oppose against resist opponent"),
+    ("supporter", "opponent critic"),
+    ("allow permit", "ban forbid prohibit"),
+    ("participate attend", "refuse boycott skip"),
+    ("open reopen", "close shut"),
+    ("start begin", "end stop halt"),
+    ("join enter", "leave quit exit"),
+    ("buy acquire purchase", "sell"),
     ("took take takes", "gave give gives"),
     ("usually often always", "rarely seldom never"),
-    ("praised praise hailed impressive", "savaged criticised disappointing slammed"),
-    ("banned ban suspended", "cleared lifted"),
-    ("hire hires hired", "fire fired sack sacked"),
-    ("profit profits", "loss losses"),
-    ("boost boosts boosted", "hit hurt hurts"),
-    ("strong stronger strongest", "weak weaker weakest"),
-    ("success successful", "failure failed unsuccessful"),
-    ("guilty convicted", "innocent cleared acquitted acquittal"),
+    ("praise hail applaud impressive", "criticised criticized condemn slam savage disappointing"),
+    ("ban suspend", "clear lift"),
+    ("hire appoint recruit", "fire sack dismiss"),
+    ("profit", "loss"),
+    ("boost", "hit hurt harm damage"),
+    ("strong stronger strongest strengthen", "weak weaker weakest weaken"),
+    ("success successful succeed", "failure unsuccessful"),
+    ("guilty convict", "innocent clear acquit acquittal"),
     ("before ahead", "after"),
+    ("ahead lead", "behind trail"),
     ("first", "last"),
     ("early earlier", "late later"),
     ("next", "last previous"),
-    ("included including", "excluded excluding"),
+    ("include", "exclude"),
     ("part", "independent"),
     ("public", "private secret"),
     ("legal", "illegal"),
@@ -76,14 +79,24 @@ _ANTONYMS: tuple[tuple[str, str], ...] = (
     ("positive", "negative"),
     ("cheap cheaper cheapest", "expensive dearer"),
     ("easy easier", "hard harder difficult"),
-    ("agree agreed agrees", "disagree disagreed"),
-    ("welcomed welcome", "criticised condemned"),
+    ("agree", "disagree"),
+    ("confirm", "contradict"),
+    ("deliberate deliberately intentional intentionally", "accidental accidentally"),
+    ("improve", "worsen deteriorate"),
+    ("remain stay", "leave quit"),
+    ("export", "import"),
+    ("lend", "borrow"),
+    ("rich wealthy", "poor"),
+    ("exciting interesting", "boring dull"),
 )
+# Pairs whose words are too common in other senses ("set up", "stood down") to be read in a
+# sentence that holds both sides: only a claim and a sentence each on one side contradict.
+_STRICT = (("up", "down"),)
 _COMPARATIVES: tuple[tuple[str, str], ...] = (
     ("more", "less fewer"),
     ("most", "least fewest few"),
     ("higher highest high", "lower lowest low"),
-    ("larger largest bigger biggest", "smaller smallest"),
+    ("larger largest bigger biggest big greater greatest", "smaller smallest small"),
     ("better best", "worse worst"),
     ("above over exceeding", "below under"),
     ("faster fastest", "slower slowest"),
@@ -91,14 +104,26 @@ _COMPARATIVES: tuple[tuple[str, str], ...] = (
     ("older oldest", "younger youngest newer newest"),
     ("record", "lowest"),
 )
+# Irregular forms the Snowball stemmer leaves alone, mapped to the base form the tables use.
+_IRREGULAR = {
+    "rose": "rise", "risen": "rise", "fell": "fall", "fallen": "fall", "won": "win",
+    "lost": "lose", "sold": "sell", "bought": "buy", "began": "begin", "begun": "begin",
+    "taken": "take", "given": "give", "grew": "grow", "grown": "grow", "shrank": "shrink",
+    "shrunk": "shrink", "sank": "sink", "sunk": "sink", "paid": "pay", "led": "lead",
+    "left": "leave", "slid": "slide", "beaten": "beat", "forbade": "forbid",
+    "forbidden": "forbid", "chose": "choose", "chosen": "choose", "withdrew": "withdraw",
+    "withdrawn": "withdraw", "overtook": "overtake", "held": "hold", "brought": "bring",
+    "fought": "fight", "hid": "hide", "hidden": "hide", "met": "meet", "lent": "lend",
+}  # fmt: skip
 _NEGATIONS = frozenset(
     "not no never none nobody nothing neither nor without cannot n't unable fail failed fails "
-    "failing denied denies deny lack lacks lacked absence rejected refused declined".split()
+    "failing denied denies deny lack lacks lacked absence rejected refused declined refusing "
+    "avoid avoids avoided avoiding".split()
 )
 # A clause after one of these is excluded from what the sentence asserts of its subject.
 _EXCLUDE_RE = re.compile(
     r"\b(?:rather than|instead of|independent(?:ly)? of|apart from|except(?: for)?|excluding|"
-    r"outside(?: of)?|separate from|without|not|no)\s+(?:the\s+|from\s+|by\s+)?",
+    r"outside(?: of)?|separate from|without|not(?!\s+to\b)|no)\s+(?:the\s+|from\s+|by\s+)?",
     re.I,
 )
 _ADDITIONS: dict[str, tuple[str, ...]] = {
@@ -107,7 +132,7 @@ _ADDITIONS: dict[str, tuple[str, ...]] = {
         r"because|due to|owing to|as a result|result(?:ed|s)? (?:of|in|from)|caused?|causing|"
         r"led to|leading to|thanks to|in response to|prompt(?:ed|ing)|forc(?:ed|ing)|"
         r"spark(?:ed|ing)|blamed? on|triggered|so that|in order to|aimed at|in a bid to|"
-        r"therefore|thus|hence|consequently|meaning that|which means|after|following|since|"
+        r"therefore|thus|hence|consequently|mean(?:s|t)?|after|following|since|"
         r"amid|over|because of|reason|why",
     ),
     "intent": (r"deliberate(?:ly)?|intentional(?:ly)?|on purpose|arson(?:ist)?|planned",),
@@ -184,6 +209,38 @@ _CLAUSE_RE = re.compile(
 )
 _CAP_RE = re.compile(r"\b[A-Z][\w’'.-]*[\w]")
 _NUM_RE = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s?(%|m|bn|mn|k|tn|million|billion))?\b")
+_PERIOD_RE = re.compile(
+    r"\b(last|next|this|previous|coming)\s+(week|weekend|month|year|decade|season|summer|"
+    r"winter|spring|autumn)\b",
+    re.I,
+)
+_SOFT_BOUNDS = frozenset("up almost nearly".split())
+_UPPER_BOUNDS = frozenset("fewer less under below up almost nearly".split())
+_BOUND_RE = re.compile(
+    r"\b(more than|over|above|at least|exceeding|fewer than|less than|under|below|up to|"
+    r"almost|nearly)\s+[£$€]?(\d+(?:[.,]\d+)*)(?!\S*\s+(?:to|and)\s+[£$€]?\d)",
+    re.I,
+)
+_AGENT_RE = re.compile(
+    r"\b(\w+)\s+by\s+((?:[\w’'.&-]+\s+){0,4}?[A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*)"
+)
+_BE = frozenset("is are was were be been being has have had will would".split())
+_SUBJECT_RE = re.compile(
+    r"((?:[A-Z][\w’'.&-]*\s+)*[A-Z][\w’'.&-]*)(,\s+who)?\s+((?:(?:[a-z]+)\s+){0,2}?)"
+    r"(?!(?:and|or|of|the|to|in|on|at|for|by|with|from|as|a|an)\b)([a-z]{3,})\b"
+)
+_INSTEAD_RE = re.compile(r"\b(?:instead of|rather than)\b", re.I)
+_SUPERLATIVE_RE = re.compile(
+    r"\b(?:(?:high|low|big|larg|small|wors|great|strong|weak|fast|slow|sharp|steep|deep|"
+    r"cheap|rich|poor|heavi|long|short)est|record|unprecedented|ever)\b",
+    re.I,
+)
+_PLACE_RE = re.compile(r"\b(?:in|at|from)\s+(?:the\s+)?((?:[A-Z][\w’'.-]*\s?){1,3})")
+_ATTRIBUTION_RE = re.compile(
+    r"(?:,\s*)?\b[Aa]ccording to\s+(?:the\s+)?([\w’'.&-]+(?:\s+[A-Z][\w’'.&-]*){0,4})|"
+    r"\b(?:report|study|survey|poll|figures|research|data)\s+(?:by|from)\s+(?:the\s+)?"
+    r"((?:[A-Z][\w’'.&-]*\s?){1,5})",
+)
 _PASSIVE_RE = re.compile(r"\b(?:was|were|been|being|is|are|be)\s+(\w+)\s+by\b", re.I)
 
 
@@ -200,11 +257,30 @@ class Finding:
         return not self.reason
 
 
-def _groups(pairs: Sequence[tuple[str, str]]) -> list[tuple[frozenset[str], frozenset[str]]]:
-    return [(frozenset(a.split()), frozenset(b.split())) for a, b in pairs]
+@lru_cache(maxsize=8192)
+def _key(word: str) -> str:
+    """One key for all inflections of a word: 'rose', 'rising', 'rises' -> 'rise'."""
+    w = word.replace("’", "'").removesuffix("'s")
+    return stem(_IRREGULAR.get(w, w))
+
+
+@lru_cache(maxsize=4096)
+def _keys(text: str) -> frozenset[str]:
+    return frozenset(_key(w) for w in _words(text))
+
+
+Pairs = list[tuple[frozenset[str], frozenset[str]]]
+
+
+def _groups(pairs: Sequence[tuple[str, str]]) -> Pairs:
+    return [
+        (frozenset(_key(w) for w in a.split()), frozenset(_key(w) for w in b.split()))
+        for a, b in pairs
+    ]
 
 
 _ANTONYM_SETS = _groups(_ANTONYMS)
+_STRICT_SETS = _groups(_STRICT)
 _COMPARATIVE_SETS = _groups(_COMPARATIVES)
 
 
@@ -291,32 +367,171 @@ def _clauses(sentence: str) -> list[str]:
 
 
 def _dates(text: str) -> set[str]:
-    ws = set(_words(text))
-    return {w for w in ws if w in _WEEKDAYS or w in _MONTHS or w in _RELATIVE}
+    """Weekdays, months, relative days and periods ('last week', 'next year') of text."""
+    ws = {w.removesuffix("'s") for w in _words(text)}
+    out = {w for w in ws if w in _WEEKDAYS or w in _MONTHS or w in _RELATIVE}
+    return out | {" ".join(m.groups()).lower() for m in _PERIOD_RE.finditer(text)}
 
 
-# --- the checks ------------------------------------------------------------------------------
-def _side(ws: set[str], sets: list[tuple[frozenset[str], frozenset[str]]]) -> list[int]:
-    """Per pair: +1 when only the first side's words appear, -1 only the second's, else 0."""
-    out = []
-    for a, b in sets:
-        has_a, has_b = bool(ws & a), bool(ws & b)
-        out.append(1 if has_a and not has_b else -1 if has_b and not has_a else 0)
+def _bounds(text: str) -> dict[str, tuple[str, bool]]:
+    """Figures given as a bound, and whether the bound is soft: {'30': ('>', False)} for
+    'more than 30', ('<', True) for 'up to 30' (an exact figure is within it)."""
+    out: dict[str, tuple[str, bool]] = {}
+    for m in _BOUND_RE.finditer(text):
+        first = m.group(1).split()[0].lower()
+        side = "<" if first in _UPPER_BOUNDS else ">"
+        out[normalize_number(m.group(2))] = (side, first in _SOFT_BOUNDS)
     return out
 
 
-def _direction(claim: str, evidence: str, sets: list[tuple[frozenset[str], frozenset[str]]]) -> str:
-    cw, ew = set(_words(claim)), set(_words(evidence))
-    for (a, b), c, e in zip(sets, _side(cw, sets), _side(ew, sets), strict=True):
-        if c and e and c != e:
-            mine, theirs = (a, b) if c > 0 else (b, a)
-            return f"{'/'.join(sorted(cw & mine))} vs {'/'.join(sorted(ew & theirs))}"
+def _anchor_binding(clause: str) -> dict[str, str]:
+    """Each figure of a clause with the nearest name or date word to it (by word distance):
+    which figure goes with which actor or month."""
+    toks = re.findall(r"[\w£$€.,%’'-]+", clause)
+    anchors: list[tuple[int, str]] = []
+    figures: list[tuple[int, str]] = []
+    for i, tok in enumerate(toks):
+        w = tok.strip(".,").lower().removesuffix("'s").removesuffix("’s")
+        if w in _MONTHS or w in _WEEKDAYS:
+            anchors.append((i, w))
+        elif tok[0].isupper() and i > 0 and _names(tok):
+            anchors.append((i, next(iter(_names(tok)))))
+        elif re.match(r"[£$€]?\d", tok):
+            figures.append((i, normalize_number(re.sub(r"[^\d.,]", "", tok).strip(".,"))))
+    out: dict[str, str] = {}
+    for i, fig in figures:
+        if anchors and fig:
+            out[fig] = min(anchors, key=lambda a: (abs(a[0] - i), a[0] > i))[1]
+    return out
+
+
+def _swapped_figures(claim: str, evidence: Sequence[str]) -> str:
+    """Two figures whose names or dates trade places: 'A lost 2.5%, B 3.4%' for 'B lost
+    2.5%, A 3.4%'."""
+    mine: dict[str, str] = {}
+    for clause in _clauses(claim):
+        mine.update(_anchor_binding(clause))
+    for sent in evidence:
+        theirs = _anchor_binding(sent)
+        for f, a in mine.items():
+            b = theirs.get(f)
+            if not b or a == b:
+                continue
+            for g, bb in mine.items():
+                if g != f and bb == b and theirs.get(g) == a:
+                    return f"{f} goes with {b}, not {a}"
     return ""
 
 
-def _negated(text: str) -> bool:
+def _agents(text: str) -> list[tuple[str, frozenset[str]]]:
+    """(verb key, names) for each passive agent: 'supplied by parts maker Robert Bosch'."""
+    out = []
+    for m in _AGENT_RE.finditer(text):
+        names = _names(m.group(2))
+        if names:
+            out.append((_key(m.group(1).lower()), names))
+    return out
+
+
+def _wrong_agent(claim: str, evidence: str) -> str:
+    """'made by X' where the sentence has the same verb made by someone else."""
+    theirs = _agents(evidence)
+    for verb, who in _agents(claim):
+        other = [names for v, names in theirs if v == verb]
+        if other and not any(who & names for names in other):
+            return f"{verb} by {sorted(who)[0]}, not by {sorted(other[0])[0]}"
+    return ""
+
+
+def _subjects(text: str) -> list[tuple[str, frozenset[str]]]:
+    """(verb key, names) for a name and the word it does: 'Jack Straw told', 'Yelling, who
+    last month succeeded'. Passives ('X was hit by') are left to `_agents`."""
+    out = []
+    for m in _SUBJECT_RE.finditer(text):
+        if m.group(3) and m.group(3).split()[-1].lower() in _BE:
+            continue
+        names = _names(m.group(1))
+        if names and not (m.end() < len(text) and text[m.end() :].lstrip().startswith("by ")):
+            out.append((_key(m.group(4).lower()), names))
+    return out
+
+
+def _wrong_subject(claim: str, evidence: str) -> str:
+    """The claim gives a verb to one name where the sentence gives it to another it names."""
+    have = _names(evidence)
+    theirs = _subjects(evidence)
+    for verb, who in _subjects(claim):
+        if not who <= have:
+            continue
+        other = [names for v, names in theirs if v == verb]
+        if other and not any(who & names for names in other):
+            return f"{sorted(who)[0]} does not {verb}: {sorted(other[0])[0]} does"
+    return ""
+
+
+def _traded(claim: str, evidence: str) -> str:
+    """'X instead of Y' against 'Y instead of X': the two sides traded places."""
+    mc, me = _INSTEAD_RE.search(claim), _INSTEAD_RE.search(evidence)
+    if not mc or not me:
+        return ""
+    cb, ca = _terms(claim[: mc.start()]), _terms(claim[mc.end() :])
+    eb, ea = _terms(evidence[: me.start()]), _terms(evidence[me.end() :])
+    if (ca & eb) - ea and (cb & ea) - eb:
+        return f"{mc.group().lower()} turned around"
+    return ""
+
+
+def _superlative(claim: str, evidence: str) -> str:
+    """A superlative or record the sentence does not give: 'the lowest since the war'."""
+    found = _SUPERLATIVE_RE.search(claim)
+    if not found:
+        return ""
+    word = found.group().lower()
+    same = [side for pair in _COMPARATIVE_SETS for side in pair if _key(word) in side]
+    ek = _keys(evidence)
+    if _key(word) in ek or any(side & ek for side in same):
+        return ""
+    return f"adds {word!r}"
+
+
+# --- the checks ------------------------------------------------------------------------------
+def _direction(claim: str, evidence: str, sets: Pairs, strict: bool = False) -> str:
+    """A side of a pair that the claim brings in while the sentence holds the other side
+    and the claim does not: 'slightly lower than' against 'slightly higher than ... low'.
+    `strict`: each text must hold one side only (for words common in other senses)."""
+    ck, ek = _keys(claim), _keys(evidence)
+    for a, b in sets:
+        for mine, theirs in ((a, b), (b, a)):
+            if strict:
+                hit = ck & mine and ek & theirs and not ck & theirs and not ek & mine
+            else:
+                hit = (ck & mine) - ek and (ek & theirs) - ck and not ck & theirs
+            if hit:
+                return f"{'/'.join(sorted(ck & mine))} vs {'/'.join(sorted(ek & theirs))}"
+    return ""
+
+
+def _unprefixed(claim: str, evidence: str) -> str:
+    """'fulfilling' against 'unfulfilling' (or back): a prefix negates the word."""
+    cw, ew = set(_words(claim)), set(_words(evidence))
+    for w in cw - ew:
+        if "un" + w in ew:
+            return f"{w} vs un{w}"
+        if w.startswith("un") and len(w) > 6 and w[2:] in ew:
+            return f"{w} vs {w[2:]}"
+    return ""
+
+
+def _negated(text: str, about: frozenset[str] | None = None) -> bool:
+    """Does text deny something; with `about`, something that shares a word with `about`
+    (a sentence's 'failing to ...' in a clause the claim does not repeat does not count)."""
     ws = _words(text)
-    return any(w in _NEGATIONS or w.endswith("n't") for w in ws)
+    for i, w in enumerate(ws):
+        if w in _NEGATIONS or w.endswith("n't"):
+            near = set(terms(" ".join(ws[i + 1 : i + 6]))) or set(terms(" ".join(ws[i - 3 : i])))
+            if about is None or near & about:
+                return True
+    return False
 
 
 def _excluded(text: str) -> set[str]:
@@ -324,6 +539,8 @@ def _excluded(text: str) -> set[str]:
     out: set[str] = set()
     for m in _EXCLUDE_RE.finditer(text):
         scope = re.split(r"[,;.]|\b(?:but|and then|while)\b", text[m.end() :], maxsplit=1)[0]
+        if m.group().split()[0].lower() in ("not", "no", "without"):
+            scope = " ".join(scope.split()[:3])  # "not from NATO", not "not ruled out by X"
         out |= set(_names(" ".join(scope.split()[:6])))
         out |= {w[:5] for w in _words(" ".join(scope.split()[:4])) if w not in STOPWORDS}
     return out
@@ -420,15 +637,41 @@ def _addition(claim: str, evidence: str, context: str) -> str:
         reported = w in _REPORTERS and _REPORT_VERB_RE.search(" ".join(cw[i : i + 4]))
         if reported and w not in ew and w[:5] not in {x[:5] for x in _words(context)}:
             return f"attributes it to {w}"
-    m = re.search(r"\baccording to\s+((?:[A-Z][\w’'.-]*\s?){1,4})", claim)
-    if m and not (_names(m.group(1)) & _names(evidence)):
-        return f"attributes it to {m.group(1).strip()}"
     for m in re.finditer(
         r"((?:[A-Z][\w’'.-]*\s){1,3})(?:said|says|told|claimed|announced)\b", claim
     ):
         who = _names(m.group(1))
         if who and not who & _names(evidence) and not who & _names(context):
             return f"attributes it to {m.group(1).strip()}"
+    return ""
+
+
+def _attribution(claim: str, sentences: Sequence[str], evidence: str) -> str:
+    """'according to X' / 'a report by X': X must be the source of the sentence that says
+    the rest of the claim (aligned without the attribution, which may match elsewhere)."""
+    for m in _ATTRIBUTION_RE.finditer(claim):
+        who = (m.group(1) or m.group(2) or "").strip()
+        core = claim[: m.start()] + claim[m.end() :]
+        ev = " ".join(align(core, sentences)) or evidence
+        names = _names(who)
+        if names:
+            if 2 * len(names & _names(ev)) < len(names):
+                return f"attributes it to {who}"
+        elif who and who.lower()[:5] not in {w[:5] for w in _words(ev)}:
+            return f"attributes it to {who}"
+    return ""
+
+
+def _place(claim: str, evidence: str) -> str:
+    """'in Paris' where the sentence puts it in, at or from somewhere else."""
+    have = _names(evidence)
+    slots = {n for m in _PLACE_RE.finditer(evidence) for n in _names(m.group(1))}
+    if not slots:
+        return ""
+    for m in _PLACE_RE.finditer(claim):
+        where = _names(m.group(1))
+        if where and not where & have:
+            return f"{m.group(1).strip()} is not where the source says"
     return ""
 
 
@@ -454,30 +697,61 @@ def check(claim: str, sentences: Sequence[str], context: str = "") -> Finding:
     if wrong_scale:
         return Finding("number", f"{wrong_scale[0]} is not in the cited sentence", ev)
 
-    # dates: a weekday, month or relative day the source does not give
+    bounds = _bounds(evidence)
+    for fig, (side, soft) in sorted(_bounds(claim).items()):
+        theirs = bounds.get(fig, ("", True))[0]
+        if fig in ef and theirs != side and (theirs or not soft):
+            word = "more" if side == ">" else "less"
+            return Finding("comparison", f"{word} than {fig}: not what the source says", ev)
+
+    # dates: a weekday, month, relative day or period the source does not give
     for d in sorted(_dates(claim) - _dates(evidence)):
         if d not in _dates(context) or (_dates(evidence) & set(_WEEKDAYS + _MONTHS)):
+            return Finding("date", f"{d} is not when the source says", ev)
+        if " " in d and any(" " in e for e in _dates(evidence)):
             return Finding("date", f"{d} is not when the source says", ev)
 
     # polarity: comparison direction, antonyms, negation, exclusion
     flip = _direction(claim, evidence, _COMPARATIVE_SETS)
     if flip:
         return Finding("comparison", flip, ev)
-    flip = _direction(claim, evidence, _ANTONYM_SETS)
+    flip = (
+        _direction(claim, evidence, _ANTONYM_SETS)
+        or _direction(claim, evidence, _STRICT_SETS, strict=True)
+        or _unprefixed(claim, evidence)
+    )
     if flip:
         return Finding("polarity", flip, ev)
-    if _negated(claim) != _negated(evidence) and (_negated(claim) or len(chosen) == 1):
-        return Finding("polarity", "negated" if _negated(claim) else "negation dropped", ev)
     shared = _names(claim) & _names(evidence)
     out_c, out_e = _excluded(claim) & shared, _excluded(evidence) & shared
     if out_c != out_e:
         who = sorted(out_c ^ out_e)[0]
         return Finding("polarity", f"{who} is excluded in one and included in the other", ev)
+    neg_claim, neg_ev = claim, evidence
+    if out_c:  # both exclude the same: "not from NATO" is "independent of NATO"
+        neg_claim, neg_ev = _EXCLUDE_RE.sub(" ", claim), _EXCLUDE_RE.sub(" ", evidence)
+    neg_c = _negated(neg_claim, _terms(evidence))
+    neg_e = _negated(neg_ev, _terms(claim))
+    if neg_c != neg_e and (neg_c or len(chosen) == 1):
+        return Finding("polarity", "negated" if neg_c else "negation dropped", ev)
+    flip = _traded(claim, evidence)
+    if flip:
+        return Finding("polarity", flip, ev)
 
-    roles = _roles(claim, chosen, sentences)
+    roles = (
+        _roles(claim, chosen, sentences)
+        or _swapped_figures(claim, chosen)
+        or _wrong_agent(claim, evidence)
+        or _wrong_subject(claim, evidence)
+        or _place(claim, evidence)
+    )
     if roles:
         return Finding("roles", roles, ev)
-    added = _addition(claim, evidence, context)
+    added = (
+        _superlative(claim, evidence)
+        or _addition(claim, evidence, context)
+        or _attribution(claim, sentences, evidence)
+    )
     if added:
         return Finding("addition", added, ev)
     return Finding("", "", ev)

@@ -44,7 +44,8 @@ _MIN_CLAIM_TERMS = 3  # a shorter segment ("while others said") is judged as its
 _UK = ("UK", "U.K.", "Britain", "British", "United Kingdom")
 _US = ("US", "U.S.", "United States", "America", "American")
 _EU = ("EU", "E.U.", "European Union")
-_ALIASES = {alias.lower(): group for group in (_UK, _US, _EU) for alias in group}
+_TORY = ("Tory", "Tories", "Conservative", "Conservatives")
+_ALIASES = {alias.lower(): group for group in (_UK, _US, _EU, _TORY) for alias in group}
 _REFERENCE_LIST_RE = re.compile(
     r"^\s*(?:#+\s*|\*\*)?(?:sources?|references?|citations?)(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$",
     re.I | re.M,

@@ -1,4 +1,4 @@
-"""The claim check per kind of twist, and on the held-out split of tests/eval/claims.jsonl."""
+"""The claim check per kind of twist, and on the held-out splits of tests/eval/claims*.jsonl."""
 
 from __future__ import annotations
 
@@ -69,13 +69,27 @@ def test_the_evidence_is_the_aligned_sentence() -> None:
     assert found.ok and "Brussels" in found.evidence[0]
 
 
-def test_held_out_split_keeps_its_measured_floor() -> None:
-    """The held-out claims: the issue asks for caught >= 0.90 and wrongly rejected <= 0.10;
-    what is reached (0.76 / 0.14, README) is held here so that it cannot silently drop."""
+def _rates(split: str) -> tuple[float, float]:
     from bot import claimeval
 
-    records = [r for r in claimeval.load() if r["split"] == "test"]
+    path = claimeval.FRESH if split == "fresh" else claimeval.CLAIMS
+    records = [r for r in claimeval.load(path) if r["split"] == split]
     if not claimeval.article(str(records[0]["source_file"])).exists():
         pytest.skip("the shared dev corpus is not beside the project")
-    caught, rejected = claimeval.rates(claimeval.evaluate(records)["test"])
-    assert caught >= 0.75 and rejected <= 0.15
+    return claimeval.rates(claimeval.evaluate(records)[split])
+
+
+def test_held_out_split_keeps_its_measured_floor() -> None:
+    """The test split (looked at while the rules were written, so no longer clean): what is
+    reached (0.916 caught / 0.036 wrongly rejected, README) is held so it cannot silently
+    drop."""
+    caught, rejected = _rates("test")
+    assert caught >= 0.90 and rejected <= 0.06
+
+
+def test_fresh_split_keeps_its_measured_floor() -> None:
+    """tests/eval/claims_fresh.jsonl, written before the rules and never tuned on: the issue
+    asks for caught >= 0.90 and wrongly rejected <= 0.10; what is reached (0.765 / 0.115,
+    README) is held here."""
+    caught, rejected = _rates("fresh")
+    assert caught >= 0.75 and rejected <= 0.13
