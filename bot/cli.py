@@ -384,16 +384,53 @@ def ask(
     until: UntilOpt = None,
     source: SourceOpt = None,
     as_json: JsonOpt = False,
+    show_evidence: Annotated[
+        bool,
+        typer.Option(
+            "--show-evidence",
+            help="Then each claim with the source sentence behind it, and what was removed.",
+        ),
+    ] = False,
 ) -> None:
     """Answer a question from the indexed articles, with numbered sources."""
     bot = _bot()
     filters = _sources(bot, _filters(since, until, source))
     stream = _Stream() if bot.settings.llm_enabled and not as_json else None
     answer = bot.ask(question, k, filters=filters, on_token=stream)
-    if as_json:
+    if as_json:  # the JSON carries the claims already (`claims`)
         _print_json(answer.as_dict())
-    else:
-        _print_answer(answer, stream)
+        return
+    _print_answer(answer, stream)
+    if show_evidence:
+        _print_evidence(answer)
+
+
+def _print_evidence(answer: Answer) -> None:
+    """Each claim, the source sentence behind it and its source; then what was removed."""
+    from bot.answer.evidence import answer_evidence
+
+    found = answer_evidence(answer)
+    out.print("\n[bold]Evidence[/]")
+    if not found.backed:
+        out.print("[dim]No claim of this answer cites a source.[/]")
+    for b in found.backed:
+        number = f"[{b.n}]" if b.n is not None else "[-]"
+        out.print(f"[bold]{escape(number)}[/] {escape(b.title)}")
+        if b.quoted:
+            _indented(f"“{b.claim}” (the source's own words)", "italic")
+        else:
+            _indented(b.claim)
+            _indented(f"source: “{b.evidence or '(no sentence aligned)'}”", "italic")
+    if found.rejected:
+        out.print(
+            "\n[bold]The model's answer was not used; its rejected claims[/]"
+            if found.fallback
+            else "\n[bold]Removed[/]"
+        )
+    for r in found.rejected:
+        what = "removed" if r.removed or found.fallback else "citation dropped"
+        title = f" ({r.title})" if r.title else ""
+        _indented(f"{what}: “{r.claim}” — {r.why}{title}", "dim")
 
 
 @app.command()

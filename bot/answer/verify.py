@@ -90,6 +90,10 @@ class Verified:
     claim_sentences: int = 0
     supported_sentences: int = 0
     removed_sentences: int = 0  # sentences whose every citation failed: dropped
+    # Model's source number -> its title, and -> its number in the checked answer: a reader
+    # of the claims sees which source each one is about, under the number they see.
+    titles: dict[int, str] = field(default_factory=dict)
+    renumbered: dict[int, int] = field(default_factory=dict)
 
     @property
     def unknown(self) -> int:
@@ -125,8 +129,12 @@ class Verified:
         return counts
 
     def claims(self) -> list[dict[str, object]]:
-        """Each checked claim with its citation, verdict and supporting source sentence."""
-        return [c.as_dict() for c in self.checks]
+        """Each checked claim with its citation, verdict and supporting source sentence, plus
+        the source's title and its number in the checked answer (`cited`, None if dropped)."""
+        return [
+            {**c.as_dict(), "title": self.titles.get(c.n), "cited": self.renumbered.get(c.n)}
+            for c in self.checks
+        ]
 
 
 @dataclass(frozen=True)
@@ -342,4 +350,6 @@ def verify(
         claim_sentences=len(claim_sents | supported_sents),
         supported_sentences=len(supported_sents),
         removed_sentences=len(unsupported_sents),
+        titles={n: by_n[n].title for n in views},
+        renumbered=display,
     )

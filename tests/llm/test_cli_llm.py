@@ -90,3 +90,46 @@ def test_chat_condenses_follow_ups(env: dict[str, str], fake: FakeOpenAI) -> Non
     out = run("chat", env=env, stdin=f"{TROOPS_Q}\nand the diplomats?\n").stdout
     assert out.count("newsbot>") == 2 and "30,000 to 40,000" in out.split("newsbot>")[2]
     assert "Last question: and the diplomats?" in fake.chat_requests[1].user
+
+
+HEGSETH_TWIST = (
+    "Hegseth said any deployment should come from NATO forces rather than from "
+    "European and non-European forces"
+)
+
+
+def test_show_evidence_prints_each_claim_with_its_source_sentence(
+    env: dict[str, str], fake: FakeOpenAI
+) -> None:
+    fake.responder = answering("Zelenskyy said 100,000 to 150,000 troops were needed [{n}].")
+    out = run("ask", TROOPS_Q, "--show-evidence", env=env).stdout
+    evidence = out.split("\nEvidence\n", 1)[1]
+    assert "[1] " in evidence and "Zelenskyy said 100,000 to 150,000 troops were needed" in evidence
+    # the supporting sentence of the article, not the claim again
+    assert "source: “Zelenskyy has expressed the need for significant military" in evidence
+    assert "Removed" not in evidence
+    data = json.loads(run("ask", TROOPS_Q, "--json", "--show-evidence", env=env).stdout)
+    assert data["claims"][0]["supported"] is True and data["claims"][0]["cited"] == 1
+    assert data["claims"][0]["title"]
+
+
+def test_show_evidence_names_the_removed_claim_and_why(
+    env: dict[str, str], fake: FakeOpenAI
+) -> None:
+    fake.responder = answering(
+        "Zelenskyy said 100,000 to 150,000 troops were needed [{n}]. " + HEGSETH_TWIST + " [{n}]."
+    )
+    out = run("ask", TROOPS_Q, "--show-evidence", env=env).stdout
+    evidence = out.split("\nEvidence\n", 1)[1]
+    kept, removed = evidence.split("\nRemoved\n")
+    assert "Zelenskyy said 100,000 to 150,000" in kept and "NATO forces rather" not in kept
+    assert "removed: “" + HEGSETH_TWIST in " ".join(removed.split())
+    assert "contradicted: polarity" in removed
+
+
+def test_show_evidence_of_an_extractive_answer_quotes_its_sources(env: dict[str, str]) -> None:
+    plain = {k: v for k, v in env.items() if not k.startswith("NEWSBOT_LLM")}
+    out = run("ask", TROOPS_Q, "--show-evidence", env=plain).stdout
+    evidence = out.split("\nEvidence\n", 1)[1]
+    assert "[1] " in evidence and "(the source's own words)" in evidence
+    assert TROOPS_FACT in evidence
