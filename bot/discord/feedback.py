@@ -32,17 +32,27 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.discord.formatting import REASON_GONE, REASON_THANKS, VOTE_THANKS, WHY_TEXT, bot_text
+from bot.discord.formatting import (
+    EVIDENCE_GONE,
+    REASON_GONE,
+    REASON_THANKS,
+    VOTE_THANKS,
+    WHY_TEXT,
+    bot_text,
+    evidence_messages,
+)
 from bot.discord.work import failure_reply
 from bot.redact import redact
 
 if TYPE_CHECKING:
+    from bot.answer.evidence import Evidence
     from bot.answer.model import Answer
 
 log = logging.getLogger(__name__)
 
 VOTE_UP_ID = "newsbot:vote:up"
 VOTE_DOWN_ID = "newsbot:vote:down"
+EVIDENCE_ID = "newsbot:evidence"  # the answer is the clicked message: its id finds the claims
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -54,7 +64,8 @@ CREATE TABLE IF NOT EXISTS answers (
     answer TEXT NOT NULL,
     sources TEXT NOT NULL,
     mode TEXT,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    claims TEXT
 );
 CREATE TABLE IF NOT EXISTS feedback (
     message_id INTEGER NOT NULL,
@@ -117,6 +128,9 @@ class FeedbackStore:
                     columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
                     if "reason" not in columns:  # a database from before reasons existed
                         db.execute("ALTER TABLE feedback ADD COLUMN reason TEXT")
+                    columns = {row[1] for row in db.execute("PRAGMA table_info(answers)")}
+                    if "claims" not in columns:  # from before evidence was kept
+                        db.execute("ALTER TABLE answers ADD COLUMN claims TEXT")
                     self._ready = True
                 with db:
                     yield db
@@ -131,9 +145,12 @@ class FeedbackStore:
         user_id: int | None = None,
     ) -> None:
         sources = redact(json.dumps([c.as_dict() for c in answer.citations], ensure_ascii=False))
+        claims = redact(json.dumps(answer.claims, ensure_ascii=False))
         with self._db() as db:
             db.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO answers (message_id, channel_id, guild_id, user_id, "
+                "question, answer, sources, mode, created_at, claims) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     message_id,
                     channel_id,
@@ -144,6 +161,7 @@ class FeedbackStore:
                     sources,
                     answer.mode,
                     _now(),
+                    claims,
                 ),
             )
 
@@ -208,6 +226,23 @@ class FeedbackStore:
             ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def evidence(self, message_id: int) -> Evidence | None:
+        """The evidence of the answer closed by `message_id`, rebuilt from what was stored
+        (so the button works after a restart); None if the store does not know the answer."""
+        from bot.answer.evidence import evidence_of  # not for `newsbot feedback export`
+        from bot.answer.generative import FALLBACK_MODE
+
+        with self._db() as db:
+            row = db.execute(
+                "SELECT answer, sources, mode, claims FROM answers WHERE message_id = ?",
+                (message_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        text, sources, mode, claims = row
+        titles = {int(s["n"]): str(s.get("title") or "") for s in json.loads(sources)}
+        return evidence_of(text, titles, json.loads(claims or "[]"), fallback=mode == FALLBACK_MODE)
+
     def votes(self) -> list[Vote]:
         with self._db() as db:
             rows = db.execute(
@@ -254,11 +289,18 @@ class _VoteButtons(discord.ui.View):
         return False
 
 
-def vote_buttons() -> discord.ui.View:
-    """The buttons to put under an answer; the persistent `VoteView` handles their clicks."""
+def vote_buttons(evidence: bool = False) -> discord.ui.View:
+    """The buttons to put under an answer (with "Show evidence" when it cites sources); the
+    persistent `VoteView` handles their clicks."""
     view = _VoteButtons(timeout=None)
     view.add_item(_button("up"))
     view.add_item(_button("down"))
+    if evidence:
+        view.add_item(
+            discord.ui.Button(
+                label="Show evidence", style=discord.ButtonStyle.secondary, custom_id=EVIDENCE_ID
+            )
+        )
     return view
 
 
@@ -341,6 +383,25 @@ class VoteView(discord.ui.View):
     @discord.ui.button(emoji="👎", style=discord.ButtonStyle.secondary, custom_id=VOTE_DOWN_ID)
     async def down(self, interaction: discord.Interaction, _: discord.ui.Button[VoteView]) -> None:
         await self._vote(interaction, "down")
+
+    @discord.ui.button(
+        label="Show evidence", style=discord.ButtonStyle.secondary, custom_id=EVIDENCE_ID
+    )
+    async def evidence(
+        self, interaction: discord.Interaction, _: discord.ui.Button[VoteView]
+    ) -> None:
+        """Privately: each claim of the clicked answer and the source sentence behind it."""
+        from bot.discord.client import tell  # the client imports this module
+
+        message = interaction.message
+        found = None
+        if message is not None:
+            found = await asyncio.to_thread(self.store.evidence, message.id)
+        if found is None:
+            await tell(interaction, EVIDENCE_GONE)
+            return
+        for text in evidence_messages(found):
+            await tell(interaction, text)
 
     async def _vote(self, interaction: discord.Interaction, vote: str) -> None:
         message = interaction.message

@@ -27,6 +27,7 @@ import discord
 from bot.redact import current, redact, terminal_text
 
 if TYPE_CHECKING:
+    from bot.answer.evidence import Backed, Evidence
     from bot.answer.model import Answer, Citation
     from bot.service import Status
     from index.build import UpdateReport
@@ -404,6 +405,62 @@ def answer_messages(
         messages[-1] = OutMessage(messages[-1].content, embeds[0])
         messages.extend(OutMessage("", e) for e in embeds[1:])
     return messages
+
+
+EVIDENCE_MESSAGES = 3  # ephemeral replies to one click: more would flood the user
+_EVIDENCE_TITLE_CHARS = 120
+_EVIDENCE_CLAIM_CHARS = 350
+_EVIDENCE_SOURCE_CHARS = 600
+EVIDENCE_HEADER = "**Evidence**: each claim and the source sentence behind it."
+EVIDENCE_NONE = "This answer cites no source, so there is no evidence to show."
+EVIDENCE_GONE = (
+    "The evidence for this answer is no longer available (it was sent before the bot's "
+    "answer store was reset). Ask again to see it."
+)
+
+
+def evidence_messages(evidence: Evidence, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """An answer's evidence as at most `EVIDENCE_MESSAGES` messages of `limit` characters:
+    a block per claim (claim, supporting sentence, source), then the rejected claims and why.
+    Long texts are shortened; what does not fit is counted, not dropped silently."""
+    blocks = [_backed_block(b) for b in evidence.backed]
+    if evidence.rejected:
+        blocks.append(
+            "**The model's answer was not used; its rejected claims:**"
+            if evidence.fallback
+            else "**Removed from the answer:**"
+        )
+    for r in evidence.rejected:
+        what = "removed" if r.removed or evidence.fallback else "citation dropped"
+        title = f" ({article_text(shorten(r.title, _EVIDENCE_TITLE_CHARS))})" if r.title else ""
+        claim = article_text(shorten(r.claim, _EVIDENCE_CLAIM_CHARS))
+        blocks.append(f"- {what}: “{claim}” — {bot_text(r.why)}{title}")
+    if not blocks:
+        return [EVIDENCE_NONE]
+    messages = [EVIDENCE_HEADER]
+    for i, block in enumerate(blocks):
+        block = shorten(block, limit)
+        if len(messages[-1]) + 2 + len(block) <= limit:
+            messages[-1] += "\n\n" + block
+        elif len(messages) < EVIDENCE_MESSAGES:
+            messages.append(block)
+        else:
+            rest = f"\n\n-# … {len(blocks) - i} more not shown (`newsbot ask --show-evidence`)."
+            messages[-1] = shorten(messages[-1], limit - len(rest)) + rest
+            break
+    return messages
+
+
+def _backed_block(b: Backed) -> str:
+    """**[n] Title**, then the claim and its source sentence (once, if they are the same)."""
+    n = f"[{b.n}] " if b.n is not None else ""
+    title = article_text(shorten(b.title, _EVIDENCE_TITLE_CHARS))
+    head = f"**{n}{title}**" if n or title else "**Source**"
+    claim = article_text(shorten(b.claim, _EVIDENCE_CLAIM_CHARS))
+    if b.quoted:
+        return f"{head}\n“{claim}” (the source's own words)"
+    source = article_text(shorten(b.evidence, _EVIDENCE_SOURCE_CHARS))
+    return f"{head}\n{claim}\n> source: “{source or 'no sentence aligned'}”"
 
 
 def search_messages(query: str, hits: Sequence[Hit]) -> list[OutMessage]:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from botkit import QUESTION, Recording, W, has_votes, running_bot, wait_for_answer
 
+from bot.discord.feedback import EVIDENCE_ID
 from bot.discord.streaming import DRAFT_CURSOR, draft_text
 from bot.service import NewsBot
 from index.settings import load_settings
@@ -218,3 +219,53 @@ def test_draft_text_is_safe_and_short() -> None:
     assert len(text) <= 2000 and text.endswith(DRAFT_CURSOR)
     assert "@everyone" not in text and "<@123>" not in text
     assert draft_text("   ") == ""
+
+
+TWISTED = (
+    "Zelenskyy said that 100,000 to 150,000 troops were needed to secure the peace [{n}]. "
+    "Hegseth said any deployment should come from NATO forces rather than from European "
+    "and non-European forces [{n}]."
+)
+
+
+def evidence_button(body: dict[str, Any]) -> dict[str, Any] | None:
+    buttons = [c for row in body.get("components") or [] for c in row["components"]]
+    return next((b for b in buttons if b.get("custom_id") == EVIDENCE_ID), None)
+
+
+async def test_show_evidence_replies_privately_with_each_claim_and_its_source(
+    fake: FakeDiscord, llm_newsbot: NewsBot, openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    openai.responder = slowly(TWISTED)
+    db = tmp_path / "feedback.sqlite3"
+    settings = llm_settings(openai)
+    async with running_bot(fake, Recording(llm_newsbot), tmp_path, feedback=db, **settings):
+        inter = await fake.send_interaction("ask", {"question": QUESTION})
+        original = rf"/webhooks/{fake.application_id}/[^/]+/messages/@original"
+        final = await fake.wait_for_request(
+            "PATCH", original, predicate=lambda r: has_votes(r.json), timeout=W
+        )
+        assert (button := evidence_button(final.json)) and button["label"] == "Show evidence"
+        answer_id = int(inter.original_message["id"])
+        click = await fake.send_component_interaction(EVIDENCE_ID, message_id=answer_id)
+        reply = (await click.wait_for_callback(timeout=W)).json
+    assert reply["type"] == 4 and reply["data"]["flags"] & 64  # ephemeral
+    text = reply["data"]["content"]
+    assert len(text) <= 2000 and reply["data"]["allowed_mentions"]["parse"] == []
+    assert "**[1] European Countries Explore Security Plan for Post-War Ukraine**" in text
+    assert "Zelenskyy said that 100,000 to 150,000 troops were needed" in text
+    assert "> source: “Zelenskyy has expressed the need for significant military" in text
+    assert "Removed from the answer" in text and "contradicted: polarity" in text
+    assert "Hegseth said any deployment should come from NATO forces" in text
+
+    # After a restart the stored claims answer the same click.
+    async with running_bot(fake, Recording(llm_newsbot), tmp_path, feedback=db, **settings):
+        again = await fake.send_component_interaction(EVIDENCE_ID, message_id=answer_id)
+        assert (await again.wait_for_callback(timeout=W)).json["data"]["content"] == text
+    # A store that lost the answer (reset) says the evidence is gone, privately.
+    reset = tmp_path / "reset.sqlite3"
+    async with running_bot(fake, Recording(llm_newsbot), tmp_path, feedback=reset, **settings):
+        old = await fake.send_component_interaction(EVIDENCE_ID, message_id=answer_id)
+        gone = (await old.wait_for_callback(timeout=W)).json["data"]
+        assert gone["flags"] & 64 and "no longer available" in gone["content"]
+    assert fake.unhandled_requests == []

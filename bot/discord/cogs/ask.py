@@ -23,6 +23,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answer.evidence import answer_evidence
 from bot.answer.model import Answer, Turn
 from bot.discord.client import COOLDOWN_REACTION, CooldownRefusal, tell
 from bot.discord.conversations import TranscriptMessage, turns_from_transcript
@@ -480,9 +481,10 @@ class AskCog(commands.Cog):
         the messages, so a reply to any of them continues it.
         """
         outs = answer_messages(answer, footer=footer)
+        has_evidence = bool(answer_evidence(answer))  # claims or cited sentences to show
         sent: list[discord.Message] = []
         for i, out in enumerate(outs):
-            view = vote_buttons() if i == len(outs) - 1 else None
+            view = vote_buttons(has_evidence) if i == len(outs) - 1 else None
             sent.append(await send(out, view, i == 0))
         last = sent[-1]
         turn = Turn(answer.question, answer.text, answer.standalone)
