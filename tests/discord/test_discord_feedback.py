@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 from botkit import QUESTION, Recording, W, running_bot
 
-from bot.discord.feedback import FEEDBACK_FILE, VOTE_DOWN_ID, VOTE_UP_ID, FeedbackStore
+from bot.discord.feedback import (
+    EVIDENCE_ID,
+    FEEDBACK_FILE,
+    VOTE_DOWN_ID,
+    VOTE_UP_ID,
+    FeedbackStore,
+)
 from bot.service import NewsBot
 from tests.fakediscord import FakeDiscord
 
@@ -141,3 +147,44 @@ def newsbot_cli(*args: str, env: dict[str, str]) -> str:
         check=True,
     )
     return proc.stdout
+
+
+@pytest.mark.asyncio
+async def test_show_evidence_of_an_extractive_answer_quotes_each_source(
+    fake: FakeDiscord, newsbot: NewsBot, tmp_path: Path
+) -> None:
+    async with running_bot(fake, Recording(newsbot), tmp_path, feedback=tmp_path / "f.sqlite3"):
+        inter = await fake.send_interaction("ask", {"question": QUESTION})
+        follow = await inter.wait_for_followup(timeout=W)
+        ids = [c["custom_id"] for row in follow.json["components"] for c in row["components"]]
+        assert ids == [VOTE_UP_ID, VOTE_DOWN_ID, EVIDENCE_ID]
+        click = await fake.send_component_interaction(
+            EVIDENCE_ID, message_id=int(follow.response["id"])
+        )
+        reply = (await click.wait_for_callback(timeout=W)).json["data"]
+    assert reply["flags"] & 64
+    text = reply["content"]
+    assert "**[1] European Countries Explore Security Plan for Post-War Ukraine**" in text
+    assert "100,000 to 150,000 troops" in text and "(the source's own words)" in text
+
+
+def test_an_old_database_gains_the_claims_column(tmp_path: Path) -> None:
+    from bot.answer.model import Answer, Citation
+
+    db = tmp_path / FEEDBACK_FILE
+    with sqlite3.connect(db) as old:
+        old.executescript(
+            "CREATE TABLE answers (message_id INTEGER PRIMARY KEY, channel_id INTEGER,"
+            " guild_id INTEGER, user_id INTEGER, question TEXT NOT NULL, answer TEXT NOT NULL,"
+            " sources TEXT NOT NULL, mode TEXT, created_at TEXT NOT NULL);"
+            "INSERT INTO answers VALUES (1, 0, 0, 0, 'q', 'Old. [1]', '[]', 'extractive', 'x');"
+        )
+    old.close()
+    store = FeedbackStore(db)
+    cite = Citation(1, "a", "a.txt", "Title A", None, "Said it.", 0.5)
+    claim = {"claim": "It was said", "n": 1, "supported": True, "evidence": "Said it."}
+    store.record_answer(2, Answer("q", "It was said [1].", True, "llm", [cite], claims=[claim]))
+    (backed,) = store.evidence(2).backed  # type: ignore[union-attr]
+    assert (backed.claim, backed.evidence) == ("It was said", "Said it.")
+    assert store.evidence(1).backed[0].claim == "Old."  # type: ignore[union-attr]
+    assert store.evidence(3) is None

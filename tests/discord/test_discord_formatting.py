@@ -291,3 +291,19 @@ def test_linked_pieces_stay_within_the_limit() -> None:
     assert all(len(p) <= MESSAGE_LIMIT for p in pieces)
     assert " ".join(unlink_markers(p) for p in pieces).split() == text.split()
     assert all("](<https://news.example/" in p for p in pieces)
+
+
+def test_long_evidence_fits_discord_and_says_what_was_left_out() -> None:
+    from bot.answer.evidence import Backed, Evidence, Rejected
+    from bot.discord.formatting import EVIDENCE_MESSAGES, evidence_messages
+
+    long = "A very long claim about **troops** @everyone " * 40
+    backed = [Backed(long, i, f"Title {i}", "Source sentence " * 80) for i in range(1, 30)]
+    rejected = [Rejected("Twisted claim", "Title 1", "contradicted: polarity", True)]
+    pieces = evidence_messages(Evidence(backed, rejected))
+    assert 1 < len(pieces) <= EVIDENCE_MESSAGES
+    assert all(len(p) <= 2000 for p in pieces)
+    assert "more not shown" in pieces[-1]
+    assert "@everyone" not in "".join(pieces) and "\\*\\*troops\\*\\*" in pieces[0]
+    short = evidence_messages(Evidence(backed[:1], rejected))
+    assert len(short) == 1 and "contradicted: polarity" in short[0]
