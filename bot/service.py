@@ -19,7 +19,7 @@ from bot.answer.model import Answer, Turn
 from bot.answer.parts import question_parts
 from bot.answer.timeline import Timeline, timeline_topic
 from index.build import Indexer, PhaseProgress, Progress, UpdateReport
-from index.errors import NewsbotError
+from index.errors import NewsbotError, StoreError
 from index.retrieve import Filters, Retriever
 from index.settings import Settings
 from index.types import Hit
@@ -221,6 +221,11 @@ class NewsBot:
         return replace(filters, sources=tuple(matched)), unmatched
 
     def status(self) -> Status:
+        data = self.settings.data_dir
+        if not self.settings.chroma_url and data.exists() and not data.is_dir():
+            raise StoreError(
+                f"The data folder {data} is a file, not a folder. Check NEWSBOT_DATA_DIR."
+            )
         # a local store that does not exist is not opened: opening would create one
         missing = not self.settings.chroma_url and not self.ws.chroma_path.exists()
         manifest = None if missing else self.ws.manifest()
