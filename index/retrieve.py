@@ -83,6 +83,10 @@ class Retriever:
 
     def view(self) -> _View:
         """The current view; one small manifest read, a reload only when it changed."""
+        if "store" not in self.ws.__dict__:  # first search: load the model meanwhile
+            warm = getattr(self.ws.embedder, "warm", None)
+            if warm is not None:
+                warm()
         if self.ws.store_replaced():  # another process's rebuild swapped in a new store
             with self._lock:
                 if self.ws.store_replaced():
