@@ -28,6 +28,8 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 class MiniLMEmbedder:
     """Sentence embeddings that match sentence-transformers' all-MiniLM-L6-v2 (cosine 0.999)."""
 
+    model_id = MODEL_ID  # what the manifest records as the embedder of an index
+
     def __init__(self, threads: int = 0, batch_size: int = 1) -> None:
         self.workers = threads or os.cpu_count() or 1
         self.batch_size = batch_size
@@ -208,13 +210,18 @@ class PendingEmbeddings:
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Wait for the vectors; `on_batch(n)` hears of each batch of n passages done, so a
         progress display moves while a large group is embedded."""
-        out = np.zeros((self._n, DIMENSIONS), dtype=np.float32)
+        out: np.ndarray | None = None  # (n, dims): dims come with the first batch
         parts: list[np.ndarray] = [np.zeros((0, DIMENSIONS), dtype=np.float32)] * self._n
         for future in self._futures:
             idx, pooled, span_vectors = future.result()
             if on_batch is not None:
                 on_batch(len(idx))
+            if out is None:
+                dims = pooled.shape[1] if pooled.ndim == 2 and pooled.shape[1] else DIMENSIONS
+                out = np.zeros((self._n, dims), dtype=np.float32)
             out[idx] = pooled
             for i, vectors in zip(idx, span_vectors, strict=True):
                 parts[i] = vectors
+        if out is None:
+            out = np.zeros((self._n, DIMENSIONS), dtype=np.float32)
         return out, parts
