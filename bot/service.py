@@ -13,12 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.answer.condense import conversation_context, rewrite
-from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.model import Answer, Turn
-from bot.answer.parts import question_parts
-from bot.answer.timeline import Timeline, timeline_topic
-from index.build import Indexer, PhaseProgress, Progress, UpdateReport
 from index.errors import NewsbotError, StoreError
 from index.retrieve import Filters, Retriever
 from index.settings import Settings
@@ -29,7 +24,10 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from bot.answer.digest import Digest
+    from bot.answer.extractive import ExtractiveAnswerer
     from bot.answer.generative import GenerativeAnswerer
+    from bot.answer.timeline import Timeline
+    from index.build import PhaseProgress, Progress, UpdateReport
     from index.feeds import FetchReport
 
 
@@ -81,6 +79,9 @@ class NewsBot:
 
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:
+        # The answering modules load with the first question: `status` and `index` skip them.
+        from bot.answer.extractive import ExtractiveAnswerer
+
         return ExtractiveAnswerer(
             self.ws.embedder.embed_one,
             self.settings.min_relevance,
@@ -146,6 +147,9 @@ class NewsBot:
         extractive fallback, see `Answer.fallback` and `Answer.note`). Without an LLM,
         `on_token` is never called. Blocking: call it from a worker thread in async code.
         """
+        from bot.answer.condense import conversation_context, rewrite
+        from bot.answer.timeline import timeline_topic
+
         question = self.check_question(question)
         # Timelines ("what happened with X, in order?") are always built extractively,
         # with or without an LLM: dated sentences of the articles, oldest first.
@@ -172,6 +176,8 @@ class NewsBot:
     def _retrieve(self, question: str, context: str, k: int, filters: Filters | None) -> list[Hit]:
         """Passages for the question; a two-part or comparison question gets each part's
         passages, interleaved, so both sides reach the answerer."""
+        from bot.answer.parts import question_parts
+
         parts = question_parts(question).questions
         if len(parts) == 1:
             return self.retriever.search(f"{question} {context}".strip(), k, filters)
@@ -192,6 +198,8 @@ class NewsBot:
         phases: PhaseProgress | None = None,
     ) -> UpdateReport:
         """Incremental index update; one at a time (across processes too, see index.lock)."""
+        from index.build import Indexer
+
         with self._update_lock:
             return Indexer(self.ws).update(
                 roots, rebuild=rebuild, progress=progress, wait=wait, phases=phases

@@ -29,7 +29,7 @@ from index.ingest.sources import (
 from index.lock import IndexLock
 from index.store import sentvec
 from index.store.bm25 import build_bm25, keyword_index_current
-from index.store.embedder import MODEL_ID, PendingEmbeddings
+from index.store.embedder import PendingEmbeddings
 from index.store.manifest import DATING, FileEntry, Manifest, State, now
 from index.text import sentence_spans
 from index.types import Chunk
@@ -246,11 +246,18 @@ class Indexer:
         settings = self.ws.settings
         store, records = self.ws.store, self.ws.store.manifest
         manifest = None if rebuild else records.load()
+        model_id = self.ws.embedder.model_id
         if manifest and (manifest.state.model, manifest.state.chunk_tokens) != (
-            MODEL_ID,
+            model_id,
             settings.chunk_tokens,
         ):
-            log.warning("Embedding model or chunk size changed: rebuilding the index")
+            log.warning(
+                "The index was built with %s (chunks of %d tokens); now %s (%d): rebuilding it",
+                manifest.state.model,
+                manifest.state.chunk_tokens,
+                model_id,
+                settings.chunk_tokens,
+            )
             manifest = None
         elif manifest and manifest.state.dating != DATING:
             log.warning(
@@ -264,7 +271,7 @@ class Indexer:
         if manifest is None:
             store.reset()
             records = store.manifest  # the collections were recreated
-            manifest = Manifest(State(MODEL_ID, settings.chunk_tokens))
+            manifest = Manifest(State(model_id, settings.chunk_tokens))
         else:
             store.probe()  # a store that cannot be queried fails here, with advice
             lost = self._lost_files(manifest)
@@ -439,6 +446,7 @@ class Indexer:
             for c, sv in zip(group.chunks, sentence_vectors, strict=True)
         ]
         self.ws.store.upsert(chunks, vectors)
+        manifest.state.dimensions = int(vectors.shape[1])  # recorded with the next state write
         fault_point("after-upsert")
         report.embedded += len(chunks)
         entries: dict[str, FileEntry] = {}

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from index.errors import EmptyIndexError
+from index.errors import EmptyIndexError, StoreError
 from index.fusion import (
     collapse_near_duplicates,
     diversify,
@@ -52,6 +52,7 @@ class _View:
     generation: int
     live: frozenset[str]
     keyword: KeywordIndex
+    dimensions: int = 384
 
 
 _RECENT_RE = re.compile(
@@ -59,6 +60,15 @@ _RECENT_RE = re.compile(
     r"last (week|few days)|so far|right now|currently|today|any news|what's new|update on)\b",
     re.I,
 )
+
+
+def embedder_mismatch(built: str, configured: str) -> str:
+    """One line: the index's vectors and the configured embedder's cannot be compared."""
+    return (
+        f"The index was built with the embedder {built}, but {configured} is configured "
+        "(NEWSBOT_EMBED_BASE_URL / NEWSBOT_EMBED_MODEL): its vectors cannot be compared. "
+        "Run `newsbot index --rebuild`, or set the embedder the index was built with."
+    )
 
 
 def asks_for_recent(query: str) -> bool:
@@ -83,6 +93,10 @@ class Retriever:
 
     def view(self) -> _View:
         """The current view; one small manifest read, a reload only when it changed."""
+        if "store" not in self.ws.__dict__:  # first search: load the model meanwhile
+            warm = getattr(self.ws.embedder, "warm", None)
+            if warm is not None:
+                warm()
         if self.ws.store_replaced():  # another process's rebuild swapped in a new store
             with self._lock:
                 if self.ws.store_replaced():
@@ -91,6 +105,8 @@ class Retriever:
         state = self.ws.store.manifest.state()
         if state is None:
             raise EmptyIndexError("Nothing is indexed yet. Run `newsbot index` first.")
+        if state.model != self.ws.embedder.model_id:
+            raise StoreError(embedder_mismatch(state.model, self.ws.embedder.model_id))
         with self._lock:
             if self._view is None or self._view.generation != state.generation:
                 if self._view is not None and state.generation != self.ws.written_generation:
@@ -104,7 +120,9 @@ class Retriever:
                 keyword = open_keyword_index(
                     self.ws.bm25_dir, manifest.state.generation, sorted(live), self.ws.store.get
                 )
-                self._view = _View(manifest.state.generation, frozenset(live), keyword)
+                self._view = _View(
+                    manifest.state.generation, frozenset(live), keyword, manifest.state.dimensions
+                )
             return self._view
 
     def _rankings(
@@ -115,6 +133,13 @@ class Retriever:
         if not view.live:
             raise EmptyIndexError("The index is empty. Add articles and run `newsbot index`.")
         qvec = self.ws.embedder.embed_one(query)
+        if qvec.shape[0] != view.dimensions:
+            raise StoreError(
+                embedder_mismatch(
+                    f"{self.ws.embedder.model_id} ({view.dimensions} dimensions)",
+                    f"{self.ws.embedder.model_id} ({qvec.shape[0]} dimensions)",
+                )
+            )
         dense = [
             (c, sim)
             for c, sim in self.ws.store.query(

@@ -65,6 +65,20 @@ class Settings(BaseSettings):
     embed_threads: int = Field(
         0, ge=0, description="ONNX calls run side by side (one core each); 0 = every core."
     )
+    embed_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible embeddings endpoint (vLLM, Ollama, TEI, OpenAI), e.g. "
+        "http://127.0.0.1:8080 or https://api.openai.com/v1: passages, their sentences and "
+        "questions are embedded by POST <url>/v1/embeddings (<url>/embeddings when it ends "
+        "in /v1). Unset: the bundled offline MiniLM model. Changing it needs "
+        "`newsbot index --rebuild`.",
+    )
+    embed_model: str | None = Field(
+        None, description="Model name to ask the embeddings endpoint for."
+    )
+    embed_api_key: SecretStr | None = Field(
+        None, description="API key for the embeddings endpoint, if it needs one. Never logged."
+    )
     max_file_mb: float = Field(
         20.0, gt=0, description="Files bigger than this many MiB are skipped with a warning."
     )
@@ -283,6 +297,12 @@ class Settings(BaseSettings):
     def _llm_model_with_url(self) -> Settings:
         if self.llm_base_url and not self.llm_model:
             raise ValueError("NEWSBOT_LLM_MODEL must be set along with NEWSBOT_LLM_BASE_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _embed_model_with_url(self) -> Settings:
+        if self.embed_base_url and not self.embed_model:
+            raise ValueError("NEWSBOT_EMBED_MODEL must be set along with NEWSBOT_EMBED_BASE_URL")
         return self
 
     @property

@@ -19,6 +19,7 @@ import time
 import zlib
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.errors import StoreError
 from index.lock import IndexLock
@@ -26,6 +27,9 @@ from index.settings import Settings
 from index.store.chroma import ChromaStore
 from index.store.embedder import MiniLMEmbedder
 from index.store.manifest import Manifest
+
+if TYPE_CHECKING:
+    from index.store.remote_embedder import RemoteEmbedder
 
 log = logging.getLogger(__name__)
 _PROBE_SECONDS = 60.0
@@ -58,8 +62,16 @@ class Workspace:
         return IndexLock(self.settings.data_dir, lease)
 
     @cached_property
-    def embedder(self) -> MiniLMEmbedder:
-        return MiniLMEmbedder(self.settings.embed_threads, self.settings.embed_batch_size)
+    def embedder(self) -> MiniLMEmbedder | RemoteEmbedder:
+        """The bundled model, or the embeddings endpoint when NEWSBOT_EMBED_BASE_URL is set.
+        Creating either loads nothing: the model or the HTTP client come with the first text."""
+        s = self.settings
+        if s.embed_base_url and s.embed_model:
+            from index.store.remote_embedder import RemoteEmbedder
+
+            key = s.embed_api_key.get_secret_value() if s.embed_api_key else None
+            return RemoteEmbedder(s.embed_base_url, s.embed_model, key)
+        return MiniLMEmbedder(s.embed_threads, s.embed_batch_size)
 
     @cached_property
     def store(self) -> ChromaStore:

