@@ -422,15 +422,10 @@ def _print_evidence(answer: Answer) -> None:
             _indented(b.claim)
             _indented(f"source: “{b.evidence or '(no sentence aligned)'}”", "italic")
     if found.rejected:
-        out.print(
-            "\n[bold]The model's answer was not used; its rejected claims[/]"
-            if found.fallback
-            else "\n[bold]Removed[/]"
-        )
+        out.print(f"\n[bold]{found.rejected_heading}[/]")
     for r in found.rejected:
-        what = "removed" if r.removed or found.fallback else "citation dropped"
         title = f" ({r.title})" if r.title else ""
-        _indented(f"{what}: “{r.claim}” — {r.why}{title}", "dim")
+        _indented(f"{found.what_happened(r)}: “{r.claim}” — {r.why}{title}", "dim")
 
 
 @app.command()

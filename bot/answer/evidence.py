@@ -62,6 +62,17 @@ class Evidence:
     def __bool__(self) -> bool:
         return bool(self.backed or self.rejected)
 
+    @property
+    def rejected_heading(self) -> str:
+        """What the list of rejected claims is, in the words every front end shows."""
+        if self.fallback:
+            return "The model's answer was not used; its rejected claims"
+        return "Removed from the answer"
+
+    def what_happened(self, rejected: Rejected) -> str:
+        """'removed' when the claim left the answer, else only its citation was dropped."""
+        return "removed" if rejected.removed or self.fallback else "citation dropped"
+
 
 def _plain(text: str) -> str:
     return " ".join(text.split()).strip(" .").lower()

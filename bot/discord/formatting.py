@@ -425,16 +425,11 @@ def evidence_messages(evidence: Evidence, limit: int = MESSAGE_LIMIT) -> list[st
     Long texts are shortened; what does not fit is counted, not dropped silently."""
     blocks = [_backed_block(b) for b in evidence.backed]
     if evidence.rejected:
-        blocks.append(
-            "**The model's answer was not used; its rejected claims:**"
-            if evidence.fallback
-            else "**Removed from the answer:**"
-        )
+        blocks.append(f"**{evidence.rejected_heading}:**")
     for r in evidence.rejected:
-        what = "removed" if r.removed or evidence.fallback else "citation dropped"
         title = f" ({article_text(shorten(r.title, _EVIDENCE_TITLE_CHARS))})" if r.title else ""
         claim = article_text(shorten(r.claim, _EVIDENCE_CLAIM_CHARS))
-        blocks.append(f"- {what}: “{claim}” — {bot_text(r.why)}{title}")
+        blocks.append(f"- {evidence.what_happened(r)}: “{claim}” — {bot_text(r.why)}{title}")
     if not blocks:
         return [EVIDENCE_NONE]
     messages = [EVIDENCE_HEADER]

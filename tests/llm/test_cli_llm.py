@@ -121,7 +121,7 @@ def test_show_evidence_names_the_removed_claim_and_why(
     )
     out = run("ask", TROOPS_Q, "--show-evidence", env=env).stdout
     evidence = out.split("\nEvidence\n", 1)[1]
-    kept, removed = evidence.split("\nRemoved\n")
+    kept, removed = evidence.split("\nRemoved from the answer\n")
     assert "Zelenskyy said 100,000 to 150,000" in kept and "NATO forces rather" not in kept
     assert "removed: “" + HEGSETH_TWIST in " ".join(removed.split())
     assert "contradicted: polarity" in removed
