@@ -14,6 +14,7 @@ Each claim is checked as an LLM answer "claim [1]" citing its whole source artic
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -37,7 +38,26 @@ def load(path: Path = CLAIMS) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+_DEV_PREFIX = "../shared/corpus-dev/bbc/"
+
+
+def dev_corpus() -> Path | None:
+    """The BBC development corpus: NEWSBOT_DEV_CORPUS, beside the checkout, or where this
+    machine keeps it (a clone elsewhere, as CI makes, still finds it)."""
+    for found in (
+        os.environ.get("NEWSBOT_DEV_CORPUS"),
+        ROOT.parent / "shared" / "corpus-dev" / "bbc",
+        Path("/work/shared/corpus-dev/bbc"),
+    ):
+        if found and Path(found).is_dir():
+            return Path(found)
+    return None
+
+
 def article(source_file: str) -> Path:
+    """The file a claim was written from; dev-corpus paths are found wherever it is."""
+    if source_file.startswith(_DEV_PREFIX) and (corpus := dev_corpus()):
+        return corpus / source_file.removeprefix(_DEV_PREFIX)
     return (ROOT / source_file).resolve()
 
 
