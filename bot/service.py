@@ -235,7 +235,7 @@ class NewsBot:
                 f"The data folder {data} is a file, not a folder. Check NEWSBOT_DATA_DIR."
             )
         # a local store that does not exist is not opened: opening would create one
-        missing = not self.settings.chroma_url and not self.ws.chroma_path.exists()
+        missing = not self.ws.store_exists()
         manifest = None if missing else self.ws.manifest()
         return Status(
             articles=manifest.article_count if manifest else 0,

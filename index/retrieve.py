@@ -97,6 +97,8 @@ class Retriever:
             warm = getattr(self.ws.embedder, "warm", None)
             if warm is not None:
                 warm()
+        if not self.ws.store_exists():
+            raise EmptyIndexError("Nothing is indexed yet. Run `newsbot index` first.")
         if self.ws.store_replaced():  # another process's rebuild swapped in a new store
             with self._lock:
                 if self.ws.store_replaced():

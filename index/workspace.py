@@ -113,6 +113,11 @@ class Workspace:
         with contextlib.suppress(OSError):  # a read-only store simply is checked again
             (folder / _CHECKED).write_text(_fingerprint(folder), encoding="utf-8")
 
+    def store_exists(self) -> bool:
+        """Is there a store to read? Asking must not create an empty one (a server always
+        counts: its collections are made by whoever indexes first)."""
+        return bool(self.settings.chroma_url) or self.chroma_path.exists()
+
     def store_replaced(self) -> bool:
         """Has another process's rebuild swapped a new embedded store in since we opened?"""
         return self._opened is not None and os.path.realpath(self.chroma_path) != self._opened

@@ -256,8 +256,11 @@ def test_since_after_until_and_an_empty_search_are_said(env: dict[str, str]) -> 
     assert proc.stdout == "" and "warning: no passage matches" in proc.stderr
 
 
-def test_status_without_an_index_says_so_and_creates_nothing(tmp_path: Path) -> None:
+def test_without_an_index_commands_say_so_and_create_nothing(tmp_path: Path) -> None:
     env = {"NEWSBOT_ARTICLES_DIR": str(SAMPLE_ARTICLES), "NEWSBOT_DATA_DIR": str(tmp_path / "d")}
     assert "No index yet" in run("status", env=env).stdout
     assert json.loads(run("status", "--json", env=env).stdout)["indexed"] is False
+    for command in (("ask", "Who won?"), ("search", "troops")):
+        done = run(*command, env=env, check=False)
+        assert done.returncode == 1 and "newsbot index" in done.stderr, done.stderr
     assert not (tmp_path / "d").exists()
