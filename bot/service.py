@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.answer.model import Answer, Turn
-from index.errors import NewsbotError, StoreError
+from index.errors import NewsbotError
 from index.retrieve import Filters, Retriever
 from index.settings import Settings
 from index.types import Hit
@@ -229,11 +229,6 @@ class NewsBot:
         return replace(filters, sources=tuple(matched)), unmatched
 
     def status(self) -> Status:
-        data = self.settings.data_dir
-        if not self.settings.chroma_url and data.exists() and not data.is_dir():
-            raise StoreError(
-                f"The data folder {data} is a file, not a folder. Check NEWSBOT_DATA_DIR."
-            )
         # a local store that does not exist is not opened: opening would create one
         missing = not self.ws.store_exists()
         manifest = None if missing else self.ws.manifest()

@@ -116,7 +116,14 @@ class Workspace:
     def store_exists(self) -> bool:
         """Is there a store to read? Asking must not create an empty one (a server always
         counts: its collections are made by whoever indexes first)."""
-        return bool(self.settings.chroma_url) or self.chroma_path.exists()
+        if self.settings.chroma_url:
+            return True
+        data = self.settings.data_dir
+        if data.exists() and not data.is_dir():
+            raise StoreError(
+                f"The data folder {data} is a file, not a folder. Check NEWSBOT_DATA_DIR."
+            )
+        return self.chroma_path.exists()
 
     def store_replaced(self) -> bool:
         """Has another process's rebuild swapped a new embedded store in since we opened?"""
