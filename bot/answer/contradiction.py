@@ -52,7 +52,7 @@ _ANTONYMS: tuple[tuple[str, str], ...] = (
     ("allow permit", "ban forbid prohibit"),
     ("participate attend", "refuse boycott skip"),
     ("open reopen", "close shut"),
-    ("start begin", "end stop halt"),
+    ("start begin open launch", "end stop halt finish close"),
     ("join enter", "leave quit exit"),
     ("buy acquire purchase", "sell"),
     ("took take takes", "gave give gives"),
@@ -87,6 +87,7 @@ _ANTONYMS: tuple[tuple[str, str], ...] = (
     ("export", "import"),
     ("lend", "borrow"),
     ("rich wealthy", "poor"),
+    ("expected predicted anticipated", "surprise surprising unexpected shock"),
     ("exciting interesting", "boring dull"),
 )
 # Pairs whose words are too common in other senses ("set up", "stood down") to be read in a
@@ -146,18 +147,23 @@ _CAUSE_CUE_RE = re.compile(
     r"\b(?:because|due to|owing to|as a result of|as a consequence|caused by|thanks to|"
     r"in response to|in protest at|in order to|so that|so as to|in a bid to|aimed at|"
     r"therefore|which led to|leading to|prompting|forcing|sparking|resulting in|"
-    r"blamed on|in retaliation)\b",
+    r"blamed on|in retaliation(?: for)?|in revenge for|in return for|in exchange for|"
+    r"as punishment for|despite|in spite of|even though)\b",
     re.I,
 )
 _INTENT_CUE_RE = re.compile(
     r"\b(?:deliberately|intentionally|on purpose|by an arsonist|arson)\b", re.I
 )
 _QUALIFIER_CUE_RE = re.compile(
-    r"\b(?:secretly|unanimously|reluctantly|illegally|officially|permanently|exclusively|"
-    r"solely|entirely|completely|definitely|certainly|allegedly|reportedly|first[- ]ever|"
-    r"for the first time|unprecedented)\b",
+    r"\b(?:secret(?:ly)?|unanimous(?:ly)?|reluctant(?:ly)?|illegal(?:ly)?|official(?:ly)?|"
+    r"permanent(?:ly)?|exclusive(?:ly)?|sole(?:ly)?|entire(?:ly)?|complete(?:ly)?|"
+    r"definite(?:ly)?|certain(?:ly)?|alleged(?:ly)?|reported(?:ly)?|first[- ]ever|"
+    r"for the first time|unprecedented|flawless(?:ly)?|perfect(?:ly)?|total(?:ly)?|"
+    r"every|always|never before|only)\b",
     re.I,
 )
+# Words of one quantifier or degree that cover each other: "all" is the source's "every".
+_QUALIFIER_SAME = ("every all each entire whole total complete", "only sole solely just")
 _REPORTERS = frozenset(
     "experts analysts officials critics sources insiders economists scientists researchers "
     "observers diplomats police prosecutors investigators witnesses doctors lawyers aides "
@@ -333,7 +339,10 @@ def _figures(text: str) -> frozenset[str]:
         found.add(n)
         if scale and scale != "%":
             found.add(n + _SCALES.get(scale, scale))
-    for w in _words(text):
+    ws = [p for w in _words(text) for p in w.split("-")]  # "five-game" holds "five"
+    for i, w in enumerate(ws):
+        if w == "one" and (i + 1 == len(ws) or ws[i + 1] in STOPWORDS):
+            continue  # "need one", "one of the": a pronoun, not a figure
         if w in _NUMBER_WORDS:
             found.add(_NUMBER_WORDS[w])
     return frozenset(found)
@@ -481,6 +490,18 @@ def _traded(claim: str, evidence: str) -> str:
     return ""
 
 
+_THAN_RE = re.compile(r"\b(?:\w+er|more|less|fewer|further|worse|better)\s+than\b", re.I)
+
+
+def _invented_comparison(claim: str, evidence: str) -> str:
+    """'fell further than its rival' where the sentence compares nothing."""
+    m = _THAN_RE.search(claim)
+    compares = r"\b(?:than|compared|versus|behind|ahead|beat|beating|outpac\w*|trail\w*)\b"
+    if m and not re.search(compares, evidence, re.I):
+        return f"{m.group().lower()!r}: the source compares nothing"
+    return ""
+
+
 def _superlative(claim: str, evidence: str) -> str:
     """A superlative or record the sentence does not give: 'the lowest since the war'."""
     found = _SUPERLATIVE_RE.search(claim)
@@ -504,8 +525,8 @@ def _direction(claim: str, evidence: str, sets: Pairs, strict: bool = False) -> 
         for mine, theirs in ((a, b), (b, a)):
             if strict:
                 hit = ck & mine and ek & theirs and not ck & theirs and not ek & mine
-            else:
-                hit = (ck & mine) - ek and (ek & theirs) - ck and not ck & theirs
+            else:  # more of the other side left unmatched in the sentence than in the claim
+                hit = (ck & mine) - ek and len((ek & theirs) - ck) > len((ck & theirs) - ek)
             if hit:
                 return f"{'/'.join(sorted(ck & mine))} vs {'/'.join(sorted(ek & theirs))}"
     return ""
@@ -621,9 +642,11 @@ def _addition(claim: str, evidence: str, context: str) -> str:
             continue
         covers = re.compile(r"\b(?:" + "|".join(_ADDITIONS[name]) + r")", re.I)
         if name != "cause":  # a qualifier or intent must be the source's own word
-            stem = m.group().lower()[:6]
-            if stem not in evidence.lower():
-                return f"adds {m.group().lower()!r}"
+            word = m.group().lower()
+            same = next((g.split() for g in _QUALIFIER_SAME if word in g.split()), [word])
+            low = evidence.lower()
+            if not any(re.search(r"\b" + re.escape(w[:6]), low) for w in same):
+                return f"adds {word!r}"
             continue
         if not covers.search(evidence):
             return f"adds {m.group().lower()!r}"
@@ -659,6 +682,111 @@ def _attribution(claim: str, sentences: Sequence[str], evidence: str) -> str:
                 return f"attributes it to {who}"
         elif who and who.lower()[:5] not in {w[:5] for w in _words(ev)}:
             return f"attributes it to {who}"
+    return ""
+
+
+_SPEAKER_VERB_RE = re.compile(
+    r"\b(?:said|says|say|told|tells|believes?|believed|expects?|expected|argues|argued|"
+    r"claims?|claimed|warns?|warned|insists?|insisted|thinks?|thought|estimates?|estimated|"
+    r"predicts?|predicted|announced|announces|admits?|admitted|added|denied|denies|"
+    r"suggests?|suggested|stated|explained|noted|confirmed|reported|fears?|feared)\b"
+)
+_SPEAKER_SKIP = frozenset(
+    "has have had also previously itself himself herself themselves would will may could "
+    "repeatedly later earlier now already once widely not".split()
+)
+# Before a reporting word, these make it a passive ("is expected to") or a noun ("his claims").
+_NOT_SPEAKER = frozenset(
+    "is are was were be been being his her their its the a an these more no any some final "
+    "greater little".split()
+)
+_HONORIFICS = frozenset("mr mrs ms miss dr sir lord lady prof dame".split())
+# Who can say something without a name: "analysts said", "pollsters believe".
+_SPEAKER_NOUNS = _REPORTERS | frozenset(
+    "pollsters voters fans residents campaigners executives bosses investors traders "
+    "regulators unions teachers players managers commentators owners shareholders "
+    "consumers customers users viewers organisers organizers".split()
+)
+_PRONOUNS = frozenset("he she they it we i you who which this that".split())
+
+
+@dataclass(frozen=True)
+class _Said:
+    """One reported statement: who (empty for a pronoun) and the content words said."""
+
+    who: frozenset[str]
+    what: frozenset[str]
+
+
+def _speakers(text: str) -> list[_Said]:
+    """Who says, believes or expects what in text: the words before each reporting verb
+    ('Philip Wride, who co-manages the team, said' -> Philip Wride) and the words after it
+    (or before it, for 'the race is close, observers said')."""
+    out = []
+    found = [
+        m for m in _SPEAKER_VERB_RE.finditer(text) if not _not_reporting(text, m.start(), m.end())
+    ]
+    for n, m in enumerate(found):
+        before = re.sub(r",\s+(?:who|which)\b[^,]*,\s*$", " ", text[: m.start()])
+        toks = re.findall(r"[\w’'&.-]+|[,;:\"“”]", before)
+        phrase: list[str] = []
+        for tok in reversed(toks):
+            low = tok.lower()
+            if not phrase and low in _SPEAKER_SKIP:
+                continue
+            if not tok[0].isalnum() or low in ("that", "as", "and", "but", "while", "the"):
+                break
+            phrase.insert(0, tok)
+            if len(phrase) == 4:
+                break
+        if not phrase:
+            continue
+        end = found[n + 1].start() if n + 1 < len(found) else len(text)
+        what = _terms(re.split(r"(?<=[.!?])\s", text[m.end() : end], maxsplit=1)[0])
+        if len(what) < 2:
+            start = max(text.rfind(". ", 0, m.start()), text.rfind("; ", 0, m.start()))
+            what = _terms(text[start + 1 : m.start()])
+        lows = [t.lower().removesuffix("'s").removesuffix("’s") for t in phrase]
+        who = frozenset(
+            low[:5]
+            for low, tok in zip(lows, phrase, strict=True)
+            if (tok[:1].isupper() or low in _SPEAKER_NOUNS)
+            and low not in STOPWORDS
+            and low not in _HONORIFICS
+        )
+        out.append(_Said(frozenset() if lows[-1] in _PRONOUNS else who, what))
+    return out
+
+
+def _not_reporting(text: str, start: int, end: int) -> bool:
+    """'is expected to', 'his claims', 'reported to have': a passive or a noun."""
+    prev = text[:start].split()[-1:]
+    after = re.match(r"\s+(to|by)\b", text[end:])
+    perfect = bool(prev) and prev[0].lower() in ("has", "have", "had")
+    return bool(prev and prev[0].lower() in _NOT_SPEAKER) or bool(after and not perfect)
+
+
+def _wrong_speaker(claim: str, evidence: str, context: str) -> str:
+    """The claim has someone say or expect what the sentence has someone else say: 'Chelsea
+    has said' where 'Uefa has said'. Each claimed statement is matched with the source's
+    statement that shares most words with it; a speaker the sentence does not name at all
+    must at least be in the cited article."""
+    theirs = _speakers(evidence)
+    ctx = {w[:5] for w in _words(context)}
+    for said in _speakers(claim):
+        who = said.who
+        if not who:
+            continue
+        best = max(theirs, key=lambda t: len(t.what & said.what), default=None)
+        if best is not None and len(best.what & said.what) >= 2:
+            if best.who and not who & best.who:
+                return f"attributes it to {' '.join(sorted(who))}"
+            continue
+        named = [t.who for t in theirs if t.who]
+        if named and len(named) == len(theirs) and not any(who & s for s in named):
+            return f"attributes it to {' '.join(sorted(who))}"
+        if not who & ctx:
+            return f"attributes it to {' '.join(sorted(who))}"
     return ""
 
 
@@ -712,7 +840,7 @@ def check(claim: str, sentences: Sequence[str], context: str = "") -> Finding:
             return Finding("date", f"{d} is not when the source says", ev)
 
     # polarity: comparison direction, antonyms, negation, exclusion
-    flip = _direction(claim, evidence, _COMPARATIVE_SETS)
+    flip = _direction(claim, evidence, _COMPARATIVE_SETS) or _invented_comparison(claim, evidence)
     if flip:
         return Finding("comparison", flip, ev)
     flip = (
@@ -751,6 +879,7 @@ def check(claim: str, sentences: Sequence[str], context: str = "") -> Finding:
         _superlative(claim, evidence)
         or _addition(claim, evidence, context)
         or _attribution(claim, sentences, evidence)
+        or _wrong_speaker(claim, evidence, context)
     )
     if added:
         return Finding("addition", added, ev)
