@@ -137,7 +137,8 @@ def _same_story(kept: NodeWithScore, copy: NodeWithScore) -> NodeWithScore:
     name = copy.node.metadata.get("source") or _article_of(copy)
     copies = [*kept.node.metadata.get("copies", []), name, *copy.node.metadata.get("copies", [])]
     node = kept.node.model_copy(update={"metadata": {**kept.node.metadata, "copies": copies}})
-    node.excluded_llm_metadata_keys = [*kept.node.excluded_llm_metadata_keys, "copies"]
+    hidden = kept.node.excluded_llm_metadata_keys
+    node.excluded_llm_metadata_keys = hidden if "copies" in hidden else [*hidden, "copies"]
     return NodeWithScore(node=node, score=kept.score)
 
 
