@@ -231,6 +231,7 @@ _AGENT_RE = re.compile(
     r"\b(\w+)\s+by\s+((?:[\w’'.&-]+\s+){0,4}?[A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*)"
 )
 _BE = frozenset("is are was were be been being has have had will would".split())
+_AUXILIARIES = frozenset("can could may might must shall should also does did".split())
 _SUBJECT_RE = re.compile(
     r"((?:[A-Z][\w’'.&-]*\s+)*[A-Z][\w’'.&-]*)(,\s+who)?\s+((?:(?:[a-z]+)\s+){0,2}?)"
     r"(?!(?:and|or|of|the|to|in|on|at|for|by|with|from|as|a|an)\b)([a-z]{3,})\b"
@@ -457,11 +458,19 @@ def _subjects(text: str) -> list[tuple[str, frozenset[str]]]:
     last month succeeded'. Passives ('X was hit by') are left to `_agents`."""
     out = []
     for m in _SUBJECT_RE.finditer(text):
-        if m.group(3) and m.group(3).split()[-1].lower() in _BE:
+        if m.group(3) and m.group(3).split()[-1].lower() in (*_BE, "to"):
+            continue
+        verb, end = m.group(4).lower(), m.end()
+        while verb in _BE or verb in _AUXILIARIES:  # "X has donated": the verb is further on
+            nxt = re.match(r"\s+([a-z]{3,})\b", text[end:])
+            if not nxt or nxt.group(1) in ("been", "being"):
+                break
+            verb, end = nxt.group(1), end + nxt.end()
+        if verb in _BE or verb in _AUXILIARIES:
             continue
         names = _names(m.group(1))
-        if names and not (m.end() < len(text) and text[m.end() :].lstrip().startswith("by ")):
-            out.append((_key(m.group(4).lower()), names))
+        if names and not (end < len(text) and text[end:].lstrip().startswith("by ")):
+            out.append((_key(verb), names))
     return out
 
 
@@ -490,7 +499,9 @@ def _traded(claim: str, evidence: str) -> str:
     return ""
 
 
-_THAN_RE = re.compile(r"\b(?:\w+er|more|less|fewer|further|worse|better)\s+than\b", re.I)
+_THAN_RE = re.compile(
+    r"\b(?!rather\b)(?:\w+er|more|less|fewer|further|worse|better)\s+than\b", re.I
+)
 
 
 def _invented_comparison(claim: str, evidence: str) -> str:
@@ -689,7 +700,8 @@ _SPEAKER_VERB_RE = re.compile(
     r"\b(?:said|says|say|told|tells|believes?|believed|expects?|expected|argues|argued|"
     r"claims?|claimed|warns?|warned|insists?|insisted|thinks?|thought|estimates?|estimated|"
     r"predicts?|predicted|announced|announces|admits?|admitted|added|denied|denies|"
-    r"suggests?|suggested|stated|explained|noted|confirmed|reported|fears?|feared)\b"
+    r"suggests?|suggested|stated|explained|noted|confirmed|reported|fears?|feared|branded|"
+    r"described|dismissed|condemned|criticised|criticized|praised|accused|hailed)\b"
 )
 _SPEAKER_SKIP = frozenset(
     "has have had also previously itself himself herself themselves would will may could "
@@ -727,18 +739,7 @@ def _speakers(text: str) -> list[_Said]:
         m for m in _SPEAKER_VERB_RE.finditer(text) if not _not_reporting(text, m.start(), m.end())
     ]
     for n, m in enumerate(found):
-        before = re.sub(r",\s+(?:who|which)\b[^,]*,\s*$", " ", text[: m.start()])
-        toks = re.findall(r"[\w’'&.-]+|[,;:\"“”]", before)
-        phrase: list[str] = []
-        for tok in reversed(toks):
-            low = tok.lower()
-            if not phrase and low in _SPEAKER_SKIP:
-                continue
-            if not tok[0].isalnum() or low in ("that", "as", "and", "but", "while", "the"):
-                break
-            phrase.insert(0, tok)
-            if len(phrase) == 4:
-                break
+        phrase = _phrase_before(text, m.start())
         if not phrase:
             continue
         end = found[n + 1].start() if n + 1 < len(found) else len(text)
@@ -756,6 +757,23 @@ def _speakers(text: str) -> list[_Said]:
         )
         out.append(_Said(frozenset() if lows[-1] in _PRONOUNS else who, what))
     return out
+
+
+def _phrase_before(text: str, start: int) -> list[str]:
+    """The (up to four) words that do what the word at `start` says: its subject, skipping
+    auxiliaries and a relative clause ('Philip Wride, who co-manages the team, said')."""
+    before = re.sub(r",\s+(?:who|which)\b[^,]*,\s*$", " ", text[:start])
+    phrase: list[str] = []
+    for tok in reversed(re.findall(r"[\w’'&.-]+|[,;:\"“”]", before)):
+        low = tok.lower()
+        if not phrase and low in _SPEAKER_SKIP:
+            continue
+        if not tok[0].isalnum() or low in ("that", "as", "and", "but", "while", "the"):
+            break
+        phrase.insert(0, tok)
+        if len(phrase) == 4:
+            break
+    return phrase
 
 
 def _not_reporting(text: str, start: int, end: int) -> bool:
@@ -790,16 +808,68 @@ def _wrong_speaker(claim: str, evidence: str, context: str) -> str:
     return ""
 
 
-def _place(claim: str, evidence: str) -> str:
-    """'in Paris' where the sentence puts it in, at or from somewhere else."""
+def _place(claim: str, evidence: str, context: str) -> str:
+    """'in Paris' where the sentence puts it in, at or from somewhere else ('San Francisco'
+    for 'San Diego'), or a place the cited article never names."""
     have = _names(evidence)
     slots = {n for m in _PLACE_RE.finditer(evidence) for n in _names(m.group(1))}
-    if not slots:
-        return ""
     for m in _PLACE_RE.finditer(claim):
         where = _names(m.group(1))
-        if where and not where & have:
+        if not where:
+            continue
+        if (slots and where - have) or not where & _names(context):
             return f"{m.group(1).strip()} is not where the source says"
+    return ""
+
+
+_PASSIVE_NOUN_RE = re.compile(
+    r"\b(\w+)\s+(?:is|are|was|were|been|be|being)\s+(\w+)\s+by\s+"
+    r"(?:the\s+|a\s+|an\s+|its\s+|their\s+|his\s+|her\s+)?(\w+)",
+    re.I,
+)
+
+
+def _passive_turned(claim: str, evidence: str) -> str:
+    """'the viewers are chosen by the celebrities' against 'the celebrities are chosen by
+    the viewers': the same verb with its two sides traded."""
+    theirs = {
+        (_key(m.group(2).lower()), m.group(3).lower()[:5], m.group(1).lower()[:5])
+        for m in _PASSIVE_NOUN_RE.finditer(evidence)
+    }
+    for m in _PASSIVE_NOUN_RE.finditer(claim):
+        verb, agent, patient = _key(m.group(2).lower()), m.group(3).lower()[:5], m.group(1)
+        if (verb, patient.lower()[:5], agent) in theirs and agent != patient.lower()[:5]:
+            return f"who {m.group(2).lower()} whom is reversed"
+    # an active claim against a passive sentence: "the players will pay Four-Kings'
+    # expenses" where the expenses "will be paid by Four-Kings"
+    mine = {p[:5] for w in _words(claim) for p in w.split("-")}
+    for verb, agent, _patient in theirs:
+        for m in re.finditer(r"\b([a-z]+)\b", claim):
+            if _key(m.group(1)) != verb or _not_reporting(claim, m.start(), m.end()):
+                continue
+            if claim[: m.start()].split()[-1:] == ["to"]:
+                continue  # "expected to oppose": whose act it is lies further back
+            phrase = _phrase_before(claim, m.start())
+            if not any(t[:1].isupper() or t.lower() in _SPEAKER_NOUNS for t in phrase):
+                continue  # no actor named: "are expected to oppose"
+            subject = {p.lower()[:5] for t in phrase for p in re.split(r"[-’']", t) if p}
+            if agent not in subject and agent in mine:
+                return f"{m.group(1)} by {agent}, not by {' '.join(sorted(subject))}"
+    return ""
+
+
+_CLAUSE_TAIL_RE = re.compile(r",\s*|\s+(?:and|after|which|who|while|but|because|as|so)\s+")
+
+
+def _new_clause(claim: str, evidence: str) -> str:
+    """A clause after the first that the cited sentences hold almost nothing of: ', after
+    shareholders rejected an earlier offer' added to what the source says."""
+    have = {t[:5] for t in _terms(evidence)}
+    for clause in _CLAUSE_TAIL_RE.split(claim)[1:]:
+        mine = [t for t in _terms(clause) if not t[0].isdigit()]
+        new = [t for t in mine if t[:5] not in have]
+        if len(new) >= 3 and len(new) >= 0.8 * len(mine):
+            return f"adds {clause.strip()!r}"
     return ""
 
 
@@ -871,7 +941,8 @@ def check(claim: str, sentences: Sequence[str], context: str = "") -> Finding:
         or _swapped_figures(claim, chosen)
         or _wrong_agent(claim, evidence)
         or _wrong_subject(claim, evidence)
-        or _place(claim, evidence)
+        or _place(claim, evidence, context)
+        or _passive_turned(claim, evidence)
     )
     if roles:
         return Finding("roles", roles, ev)
@@ -880,6 +951,7 @@ def check(claim: str, sentences: Sequence[str], context: str = "") -> Finding:
         or _addition(claim, evidence, context)
         or _attribution(claim, sentences, evidence)
         or _wrong_speaker(claim, evidence, context)
+        or _new_clause(claim, evidence)
     )
     if added:
         return Finding("addition", added, ev)
