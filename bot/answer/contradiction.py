@@ -155,7 +155,7 @@ _INTENT_CUE_RE = re.compile(
     r"\b(?:deliberately|intentionally|on purpose|by an arsonist|arson)\b", re.I
 )
 _QUALIFIER_CUE_RE = re.compile(
-    r"\b(?:secret(?:ly)?|unanimous(?:ly)?|reluctant(?:ly)?|illegal(?:ly)?|official(?:ly)?|"
+    r"\b(?:secret(?:ly)?|unanimous(?:ly)?|reluctant(?:ly)?|illegal(?:ly)?|officially|"
     r"permanent(?:ly)?|exclusive(?:ly)?|sole(?:ly)?|entire(?:ly)?|complete(?:ly)?|"
     r"definite(?:ly)?|certain(?:ly)?|alleged(?:ly)?|reported(?:ly)?|first[- ]ever|"
     r"for the first time|unprecedented|flawless(?:ly)?|perfect(?:ly)?|total(?:ly)?|"
@@ -232,6 +232,7 @@ _AGENT_RE = re.compile(
 )
 _BE = frozenset("is are was were be been being has have had will would".split())
 _AUXILIARIES = frozenset("can could may might must shall should also does did".split())
+_HOPS = _AUXILIARIES | frozenset("has have had will would".split())
 _SUBJECT_RE = re.compile(
     r"((?:[A-Z][\w’'.&-]*\s+)*[A-Z][\w’'.&-]*)(,\s+who)?\s+((?:(?:[a-z]+)\s+){0,2}?)"
     r"(?!(?:and|or|of|the|to|in|on|at|for|by|with|from|as|a|an)\b)([a-z]{3,})\b"
@@ -461,13 +462,13 @@ def _subjects(text: str) -> list[tuple[str, frozenset[str]]]:
         if m.group(3) and m.group(3).split()[-1].lower() in (*_BE, "to"):
             continue
         verb, end = m.group(4).lower(), m.end()
-        while verb in _BE or verb in _AUXILIARIES:  # "X has donated": the verb is further on
+        while verb in _HOPS:  # "X has donated": the verb is further on
             nxt = re.match(r"\s+([a-z]{3,})\b", text[end:])
-            if not nxt or nxt.group(1) in ("been", "being"):
+            if not nxt:
                 break
             verb, end = nxt.group(1), end + nxt.end()
         if verb in _BE or verb in _AUXILIARIES:
-            continue
+            continue  # a passive ("X was increased") or a copula: not what X does
         names = _names(m.group(1))
         if names and not (end < len(text) and text[end:].lstrip().startswith("by ")):
             out.append((_key(verb), names))

@@ -44,6 +44,17 @@ def reason(claim: str) -> str:
         ("Defense ministers from 30 nations are gathering in Brussels on Monday.", "date"),
         ("Defense ministers from 30 nations are not gathering in Brussels.", "polarity"),
         ("Experts said any deployment should come from European forces.", "addition"),
+        # the speaker of what the source says is someone else
+        (
+            "Hegseth estimated that a deployment of 30,000 to 40,000 may be more realistic.",
+            "addition",
+        ),
+        # a comparison the source never makes
+        ("Turnout was higher than in any other country.", "comparison"),
+        # a concession the source does not hold
+        ("Defense ministers from 30 nations are gathering despite the Russian threat.", "addition"),
+        # a qualifier the source does not hold
+        ("Defense ministers from all 30 nations are unanimously gathering.", "addition"),
     ],
 )
 def test_a_twisted_claim_is_caught_with_its_reason(claim: str, why: str) -> None:
@@ -72,7 +83,7 @@ def test_the_evidence_is_the_aligned_sentence() -> None:
 def _rates(split: str) -> tuple[float, float]:
     from bot import claimeval
 
-    path = claimeval.FRESH if split == "fresh" else claimeval.CLAIMS
+    path = {"fresh": claimeval.FRESH, "fresh2": claimeval.FRESH2}.get(split, claimeval.CLAIMS)
     records = [r for r in claimeval.load(path) if r["split"] == split]
     if not claimeval.article(str(records[0]["source_file"])).exists():
         pytest.skip("the shared dev corpus is not beside the project")
@@ -88,8 +99,16 @@ def test_held_out_split_keeps_its_measured_floor() -> None:
 
 
 def test_fresh_split_keeps_its_measured_floor() -> None:
-    """tests/eval/claims_fresh.jsonl, written before the rules and never tuned on: the issue
-    asks for caught >= 0.90 and wrongly rejected <= 0.10; what is reached (0.765 / 0.115,
-    README) is held here."""
+    """tests/eval/claims_fresh.jsonl: written blind, measured once (0.765 / 0.115), then
+    tuned on; what is reached now (0.939 / 0.077 without sentence vectors) is held."""
     caught, rejected = _rates("fresh")
-    assert caught >= 0.75 and rejected <= 0.13
+    assert caught >= 0.92 and rejected <= 0.08
+
+
+def test_blind_split_keeps_its_measured_floor() -> None:
+    """tests/eval/claims_fresh2.jsonl, written blind and never tuned on: the issue asks for
+    caught >= 0.90 and wrongly rejected <= 0.10, which rules do not reach on text they were
+    not written around (README, issue 14's note); what is reached (0.661 / 0.168 without
+    sentence vectors) is held so that it cannot silently drop."""
+    caught, rejected = _rates("fresh2")
+    assert caught >= 0.65 and rejected <= 0.17
