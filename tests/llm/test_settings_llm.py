@@ -8,13 +8,13 @@ import pytest
 
 from bot.answer.llm import LlamaCppModel, OpenAICompatible, build_chat_model
 from bot.answer.templates import load_prompts
+from bot.settings import load_settings
 from index.errors import ConfigError
-from index.settings import load_settings
 
 
 def test_no_llm_settings_means_extractive() -> None:
     s = load_settings()
-    assert not s.llm_enabled and build_chat_model(s) is None
+    assert not s.llm.enabled and build_chat_model(s) is None
 
 
 def test_an_endpoint_needs_a_model_name() -> None:
