@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.errors import ConfigError
@@ -47,15 +46,10 @@ class SettingsGroup(BaseSettings):
     @classmethod
     def env_names(cls, field: str) -> list[str]:
         """The environment names of `field`, the documented one first."""
-        return env_names(cls, field, cls.model_fields[field])
-
-
-def env_names(group: type[BaseSettings], name: str, field: FieldInfo) -> list[str]:
-    alias = field.validation_alias
-    choices = getattr(alias, "choices", [alias] if isinstance(alias, str) else [])
-    found = [c.upper() for c in choices if isinstance(c, str)]
-    prefix = str(group.model_config.get("env_prefix", ""))
-    return found or [f"{prefix}{name}".upper()]
+        alias = cls.model_fields[field].validation_alias
+        choices = getattr(alias, "choices", [alias] if isinstance(alias, str) else [])
+        found = [c.upper() for c in choices if isinstance(c, str)]
+        return found or [f"{cls.model_config.get('env_prefix', '')}{field}".upper()]
 
 
 # --------------------------------------------------------------------------- index's groups
@@ -358,8 +352,3 @@ def _field_of(cls: type[SettingsGroup], loc: str) -> str | None:
         if loc.upper() in cls.env_names(field):
             return field
     return None
-
-
-def load_index_config(env_file: str | Path | None = ENV_FILE, **overrides: Any) -> IndexConfig:
-    """The index's settings alone (for index tools that run without the bot)."""
-    return load_config(IndexConfig, env_file, **overrides)
