@@ -824,7 +824,7 @@ def feedback_export(
 
     if as_json and as_csv:
         _fail("choose one of --json and --csv", 2)
-    path = get_settings().data_dir / FEEDBACK_FILE
+    path = get_settings().index.data_dir / FEEDBACK_FILE
     votes = FeedbackStore(path).votes() if path.is_file() else []  # never create it here
     sys.stdout.write(export_votes(votes, "csv" if as_csv else "json"))
     sys.stdout.flush()
