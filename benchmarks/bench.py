@@ -64,7 +64,7 @@ def current_rss_mb() -> float:
 def open_bot(work: Path):  # type: ignore[no-untyped-def]
     """A NewsBot on the work folder, warm: model loaded, store open, splitter imported."""
     from bot.service import NewsBot
-    from index.settings import load_settings
+    from bot.settings import load_settings
 
     bot = NewsBot(load_settings(articles_dir=work / "articles", data_dir=work / "data"))
     bot.ws.embedder.embed(["warm up the model"])
@@ -251,7 +251,7 @@ def cold_start(work: Path, runs: int = 3) -> float:
 def eval_set_quality() -> dict[str, dict[str, float]]:
     """Dense / BM25 / fused on the hand-written eval questions over the sample articles."""
     from bot.service import NewsBot
-    from index.settings import load_settings
+    from bot.settings import load_settings
 
     with tempfile.TemporaryDirectory(prefix="newsbot-evalq-") as tmp:
         bot = NewsBot(load_settings(articles_dir=ROOT / "articles", data_dir=Path(tmp)))

@@ -41,7 +41,7 @@ TIMER = """
 import json, sys, time
 from pathlib import Path
 from bot.service import NewsBot
-from index.settings import get_settings
+from bot.settings import get_settings
 bot = NewsBot(get_settings())
 qs = [json.loads(l)["question"] for l in Path(sys.argv[1]).read_text().splitlines() if l.strip()]
 bot.ask(qs[0])
@@ -60,7 +60,7 @@ from bot.evaluate import load_cases
 from bot.fit import curve, dev_outcomes
 from bot.answer.scorer import load_scorer
 from bot.service import NewsBot
-from index.settings import get_settings
+from bot.settings import get_settings
 bot = NewsBot(get_settings())
 points = curve(dev_outcomes(bot, load_scorer(), load_cases(Path(sys.argv[1])), 5))
 print(json.dumps([p.__dict__ for p in points]))

@@ -78,7 +78,7 @@ def main() -> None:
     from gen_corpus import generate
 
     from bot.service import NewsBot
-    from index.settings import load_settings
+    from bot.settings import load_settings
 
     with tempfile.TemporaryDirectory(prefix="newsbot-embed-") as tmp:
         work = Path(tmp)

@@ -134,7 +134,7 @@ def _quiet_logs() -> None:
 
 def _bot() -> NewsBot:
     from bot.service import NewsBot
-    from index.settings import get_settings
+    from bot.settings import get_settings
 
     return NewsBot(get_settings())
 
@@ -257,7 +257,7 @@ def index(
         _fail(f"interrupted; {kept} (run `newsbot index` again to finish)", 130)
     _print_report(report, as_json, fetched)
     if not report.files_seen and not as_json:
-        roots = ", ".join(str(p) for p in paths or [bot.settings.articles_dir])
+        roots = ", ".join(str(p) for p in paths or [bot.settings.index.articles_dir])
         err.print(f"[yellow]warning:[/] no article files in {escape(roots)}")
 
 
@@ -295,7 +295,7 @@ def _watch(
 ) -> None:
     from index.watch import watch
 
-    roots = paths or [bot.settings.articles_dir]
+    roots = paths or [bot.settings.index.articles_dir]
     first = [rebuild]
 
     def update() -> UpdateReport:
@@ -326,7 +326,7 @@ def _watch(
         err.print(f"[dim]Watching {escape(', '.join(map(str, roots)))}; Ctrl-C stops.[/]")
     # --feeds: fetched again every NEWSBOT_FEED_REFRESH_MINUTES; new stories are indexed
     # as the folder change they are
-    every = (bot.settings.feed_refresh_minutes * 60, lambda: _fetch_feeds(bot, as_json))
+    every = (bot.settings.feeds.refresh_minutes * 60, lambda: _fetch_feeds(bot, as_json))
     # Ctrl-C during an update leaves it as a crash would (the next run cleans up)
     with contextlib.suppress(KeyboardInterrupt):
         watch(roots, update, on_report, on_error, every=every if feeds else None)
@@ -395,7 +395,7 @@ def ask(
     """Answer a question from the indexed articles, with numbered sources."""
     bot = _bot()
     filters = _sources(bot, _filters(since, until, source))
-    stream = _Stream() if bot.settings.llm_enabled and not as_json else None
+    stream = _Stream() if bot.settings.llm.enabled and not as_json else None
     answer = bot.ask(question, k, filters=filters, on_token=stream)
     if as_json:  # the JSON carries the claims already (`claims`)
         _print_json(answer.as_dict())
@@ -523,7 +523,7 @@ def chat() -> None:
     history: list[Turn] = []
     interactive = sys.stdin.isatty()
     if interactive:
-        _line_editing(bot.settings.data_dir)
+        _line_editing(bot.settings.index.data_dir)
         out.print(
             "[dim]Ask about the indexed news. /help lists commands, /reset forgets the "
             "conversation, /quit ends.[/]"
@@ -556,7 +556,7 @@ def chat() -> None:
                 out.print(f"you> {escape(line)}")
             out.print("[bold]newsbot>[/] ", end="")
 
-        stream = _Stream(prompt) if bot.settings.llm_enabled else None
+        stream = _Stream(prompt) if bot.settings.llm.enabled else None
         try:
             answer = bot.ask(line, history=history, on_token=stream)
         except NewsbotError as exc:
@@ -624,7 +624,7 @@ def evaluate(
     from bot.evaluate import load_cases, run_cases
 
     bot = _bot()
-    report = run_cases(bot, load_cases(file), k or bot.settings.top_k)
+    report = run_cases(bot, load_cases(file), k or bot.settings.retrieval.top_k)
     metrics, subsets, confusion = report.metrics(), report.subsets(), report.confusion()
     if as_json:
         _print_json(
@@ -708,7 +708,7 @@ def fit_scorer(
     from bot.evaluate import load_cases
 
     bot = _bot()
-    top_k = k or bot.settings.top_k
+    top_k = k or bot.settings.retrieval.top_k
     try:
         cases = [case for path in train for case in load_cases(path)]
         scorer, points = fit(
@@ -747,8 +747,8 @@ FeedUrlArg = Annotated[str, typer.Argument(help="The feed's address (http:// or 
 @feeds_app.command("add")
 def feeds_add(url: FeedUrlArg) -> None:
     """Register a feed; `newsbot index --feeds` fetches it (nothing is fetched now)."""
+    from bot.settings import get_settings
     from index.feeds import feed_registry, feeds_dir
-    from index.settings import get_settings
 
     settings = get_settings()
     feed, added = feed_registry(settings).add(url)
@@ -764,8 +764,8 @@ def feeds_list(as_json: JsonOpt = False) -> None:
     """The registered feeds with the state of their last fetch."""
     from dataclasses import asdict
 
+    from bot.settings import get_settings
     from index.feeds import feed_registry
-    from index.settings import get_settings
 
     feeds = feed_registry(get_settings()).load()
     if as_json:
@@ -795,9 +795,9 @@ def feeds_remove(
     ] = False,
 ) -> None:
     """Stop following a feed. Its stories stay indexed unless --delete-stories."""
+    from bot.settings import get_settings
     from index.feeds import delete_stories as delete
     from index.feeds import feed_registry
-    from index.settings import get_settings
 
     settings = get_settings()
     feed = feed_registry(settings).remove(url)
@@ -820,11 +820,11 @@ def feedback_export(
 ) -> None:
     """Every vote with its question, answer, sources and 👎 reason, to stdout."""
     from bot.discord.feedback import FEEDBACK_FILE, FeedbackStore, export_votes
-    from index.settings import get_settings
+    from bot.settings import get_settings
 
     if as_json and as_csv:
         _fail("choose one of --json and --csv", 2)
-    path = get_settings().data_dir / FEEDBACK_FILE
+    path = get_settings().index.data_dir / FEEDBACK_FILE
     votes = FeedbackStore(path).votes() if path.is_file() else []  # never create it here
     sys.stdout.write(export_votes(votes, "csv" if as_csv else "json"))
     sys.stdout.flush()

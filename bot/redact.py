@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 if TYPE_CHECKING:
-    from index.settings import Settings
+    from pydantic import BaseModel
+
+    from bot.settings import Settings
 
 PLACEHOLDER = "[redacted]"
 MIN_ANYWHERE = 6  # shorter secrets are redacted only as whole words
@@ -109,30 +111,29 @@ class StreamRedactor:
         return text
 
 
-def secret_values(settings: Settings) -> list[str]:
-    """The value of every `SecretStr` field of the settings, whatever its name."""
-    from pydantic import SecretStr
+def secret_values(settings: BaseModel) -> list[str]:
+    """The value of every `SecretStr` setting, whatever its name or group."""
+    from pydantic import BaseModel, SecretStr
 
     values = []
     for name in type(settings).model_fields:
         value = getattr(settings, name, None)
-        if isinstance(value, SecretStr) and value.get_secret_value():
+        if isinstance(value, BaseModel):
+            values += secret_values(value)
+        elif isinstance(value, SecretStr) and value.get_secret_value():
             values.append(value.get_secret_value())
     return values
 
 
 def secret_env_names(settings_cls: type[Settings]) -> list[str]:
     """Environment names a `SecretStr` setting can come from (for when settings don't load)."""
-    prefix = str(settings_cls.model_config.get("env_prefix", ""))
+    from index.settings import groups_of
+
     names = []
-    for name, field in settings_cls.model_fields.items():
-        if "SecretStr" not in str(field.annotation):
-            continue
-        names.append(f"{prefix}{name}".upper())
-        alias = field.validation_alias
-        for choice in getattr(alias, "choices", [alias] if isinstance(alias, str) else []):
-            if isinstance(choice, str):
-                names.append(choice.upper())
+    for group in groups_of(settings_cls).values():
+        for name, field in group.model_fields.items():
+            if "SecretStr" in str(field.annotation):
+                names += group.env_names(name)
     return names
 
 

@@ -29,7 +29,7 @@ from bot.redact import (
 )
 
 if TYPE_CHECKING:
-    from index.settings import Settings
+    from bot.settings import Settings
 
 
 def console_escape(text: str) -> str:
@@ -101,7 +101,7 @@ def redact_logging(fmt: str | None = None) -> None:
 def process_secrets(settings: Settings | None = None) -> list[str]:
     """The secrets to keep out: from the settings, else straight from the environment and
     `.env` (settings that fail to load must not leak the secrets either)."""
-    from index.settings import Settings, load_settings
+    from bot.settings import Settings, load_settings
 
     values: list[str] = []
     if settings is None:

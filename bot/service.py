@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.answer.model import Answer, Turn
+from bot.settings import Settings
 from index.errors import NewsbotError
 from index.retrieve import Filters, Retriever
-from index.settings import Settings
 from index.types import Hit
 from index.workspace import Workspace
 
@@ -84,8 +84,8 @@ class NewsBot:
 
         return ExtractiveAnswerer(
             self.ws.embedder.embed_one,
-            self.settings.min_relevance,
-            threshold=self.settings.answer_threshold,
+            self.settings.retrieval.min_relevance,
+            threshold=self.settings.retrieval.answer_threshold,
         )
 
     @cached_property
@@ -94,7 +94,7 @@ class NewsBot:
 
         Nothing of llama-index is imported here: the LLM client loads on the first question.
         """
-        if not self.settings.llm_enabled:
+        if not self.settings.llm.enabled:
             return None
         from bot.answer.generative import GenerativeAnswerer
         from bot.answer.llm import build_chat_model
@@ -107,19 +107,19 @@ class NewsBot:
         return GenerativeAnswerer(
             model,
             self.extractive,
-            load_prompts(s.prompts_dir),
+            load_prompts(s.llm.prompts_dir),
             embed=self.ws.embedder.embed,
-            context_tokens=s.llm_context_tokens,
-            answer_tokens=s.llm_max_answer_tokens,
-            max_question_chars=s.max_question_chars,
-            cooldown_seconds=s.llm_cooldown_seconds,
+            context_tokens=s.llm.context_tokens,
+            answer_tokens=s.llm.max_answer_tokens,
+            max_question_chars=s.retrieval.max_question_chars,
+            cooldown_seconds=s.llm.cooldown_seconds,
         )
 
     def check_question(self, question: str) -> str:
         question = " ".join(question.split())
         if not question:
             raise QuestionError("Please ask a question, e.g. `How many troops were proposed?`")
-        limit = self.settings.max_question_chars
+        limit = self.settings.retrieval.max_question_chars
         if len(question) > limit:
             raise QuestionError(
                 f"That question is {len(question):,} characters long; the limit is {limit:,}."
@@ -128,7 +128,7 @@ class NewsBot:
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         query = self.check_question(query)
-        return self.retriever.search(query, k or self.settings.top_k, filters)
+        return self.retriever.search(query, k or self.settings.retrieval.top_k, filters)
 
     def ask(
         self,
@@ -157,7 +157,7 @@ class NewsBot:
         if topic:
             context = conversation_context(history, question)
             return self.timeline(topic, filters=filters, context=context, question=question).answer
-        k = k or self.settings.top_k
+        k = k or self.settings.retrieval.top_k
         generative = self.generative
         if generative is None:
             standalone = rewrite(history, question)
@@ -238,14 +238,14 @@ class NewsBot:
             chunks=manifest.chunk_count if manifest else 0,
             updated_at=manifest.state.updated_at if manifest else None,
             store=self.ws.store_location,
-            articles_dir=str(self.settings.articles_dir.resolve()),
-            answerer="llm" if self.settings.llm_enabled else "extractive",
+            articles_dir=str(self.settings.index.articles_dir.resolve()),
+            answerer="llm" if self.settings.llm.enabled else "extractive",
             llm_model=self._llm_description(),
             indexed=manifest is not None,
         )
 
     def _llm_description(self) -> str | None:
-        if not self.settings.llm_enabled:
+        if not self.settings.llm.enabled:
             return None
         from bot.answer.llm import build_chat_model
 
@@ -274,14 +274,14 @@ class NewsBot:
         base = filters or Filters()
         filters = replace(base, since=since or base.since, until=until or base.until)
         query = f"{topic} {context}".strip()
-        hits = self.retriever.search(query, max(RETRIEVE_K, self.settings.top_k), filters)
+        hits = self.retriever.search(query, max(RETRIEVE_K, self.settings.retrieval.top_k), filters)
         scored = self.extractive.evidence(topic, hits, context)
         return build_timeline(
             topic,
             scored,
             hits,
             question=question,
-            min_relevance=self.settings.min_relevance,
+            min_relevance=self.settings.retrieval.min_relevance,
             since=filters.since,
             until=filters.until,
         )

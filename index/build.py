@@ -174,7 +174,7 @@ class Indexer:
     @property
     def chunker(self) -> Chunker:
         if self._chunker is None:
-            s = self.ws.settings
+            s = self.ws.settings.index
             self._chunker = Chunker(self.ws.embedder.tokens, s.chunk_tokens, s.chunk_overlap)
         return self._chunker
 
@@ -196,7 +196,7 @@ class Indexer:
         in its old or its new state; the next run collects what was left over.
         """
         settings = self.ws.settings
-        roots = roots or [settings.articles_dir]
+        roots = roots or [settings.index.articles_dir]
         for root in roots:
             if not root.is_dir():
                 raise SourceError(f"Articles folder not found: {printable(str(root))}")
@@ -204,7 +204,7 @@ class Indexer:
         lock = self.ws.lock()
         lock.acquire(wait)
         try:
-            if rebuild and not settings.chroma_url:
+            if rebuild and not settings.index.chroma_url:
                 return self._rebuild_beside(roots, progress, lock)
             report = self._update(roots, rebuild, progress, lock)
             self.ws.mark_vectors_checked()
@@ -249,14 +249,14 @@ class Indexer:
         model_id = self.ws.embedder.model_id
         if manifest and (manifest.state.model, manifest.state.chunk_tokens) != (
             model_id,
-            settings.chunk_tokens,
+            settings.index.chunk_tokens,
         ):
             log.warning(
                 "The index was built with %s (chunks of %d tokens); now %s (%d): rebuilding it",
                 manifest.state.model,
                 manifest.state.chunk_tokens,
                 model_id,
-                settings.chunk_tokens,
+                settings.index.chunk_tokens,
             )
             manifest = None
         elif manifest and manifest.state.dating != DATING:
@@ -271,7 +271,7 @@ class Indexer:
         if manifest is None:
             store.reset()
             records = store.manifest  # the collections were recreated
-            manifest = Manifest(State(model_id, settings.chunk_tokens))
+            manifest = Manifest(State(model_id, settings.index.chunk_tokens))
         else:
             store.probe()  # a store that cannot be queried fails here, with advice
             lost = self._lost_files(manifest)
@@ -290,7 +290,7 @@ class Indexer:
         records.set_state(manifest.state)
 
         seen: dict[str, Path] = {}
-        prefixes = [_name_prefix(root, settings.articles_dir) for root in roots]
+        prefixes = [_name_prefix(root, settings.index.articles_dir) for root in roots]
         for root, prefix in zip(roots, prefixes, strict=True):
             for path, rel in discover(root):
                 seen[prefix + printable(rel)] = path
@@ -309,7 +309,7 @@ class Indexer:
 
         todo: list[tuple[str, Path, str]] = []
         owner = {entry.sha256: name for name, entry in manifest.files.items()}
-        max_bytes = int(settings.max_file_mb * 2**20)
+        max_bytes = int(settings.index.max_file_mb * 2**20)
         for checked, (name, path) in enumerate(seen.items()):
             self._tell("reading", checked, len(seen))
             try:
@@ -391,7 +391,7 @@ class Indexer:
         self, name: str, path: Path, digest: str, manifest: Manifest, report: UpdateReport
     ) -> _Pending | None:
         try:
-            docs, warnings = read_docs(path, int(self.ws.settings.max_file_mb * 2**20))
+            docs, warnings = read_docs(path, int(self.ws.settings.index.max_file_mb * 2**20))
             articles = to_articles(name, docs, _file_time(path))
             if not articles:
                 raise SourceError("no article text left after cleaning")

@@ -44,7 +44,7 @@ from index.ingest.feeds import (
     story_name,
 )
 from index.ingest.sources import RawDoc, html_to_doc
-from index.settings import Settings
+from index.settings import IndexConfig
 
 FEEDS_FOLDER = "feeds"  # inside the articles folder
 REGISTRY_FILE = "feeds.json"  # inside the data folder
@@ -162,12 +162,12 @@ class FeedRegistry:
         self.save([by_url.get(f.url, f) for f in self.load()])
 
 
-def feed_registry(settings: Settings) -> FeedRegistry:
-    return FeedRegistry(settings.data_dir / REGISTRY_FILE)
+def feed_registry(settings: IndexConfig) -> FeedRegistry:
+    return FeedRegistry(settings.index.data_dir / REGISTRY_FILE)
 
 
-def feeds_dir(settings: Settings) -> Path:
-    return settings.articles_dir / FEEDS_FOLDER
+def feeds_dir(settings: IndexConfig) -> Path:
+    return settings.index.articles_dir / FEEDS_FOLDER
 
 
 # --- HTTP -------------------------------------------------------------------------------
@@ -198,22 +198,22 @@ class Http:
     must see the address it connects to.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: IndexConfig) -> None:
         import httpx
 
         from index.http_guard import Guard
 
-        self.timeout = settings.feed_timeout_seconds
-        self.max_bytes = int(settings.max_file_mb * 2**20)
+        self.timeout = settings.feeds.timeout_seconds
+        self.max_bytes = int(settings.index.max_file_mb * 2**20)
         self.max_redirects = _MAX_REDIRECTS
-        self.allow_hosts = settings.feed_allow_host_set
+        self.allow_hosts = settings.feeds.allow_host_set
         self.guard = Guard(self.timeout)
         transport = httpx.HTTPTransport(trust_env=False)
         # httpx has no public way to pass a network backend; httpcore takes one.
         transport._pool = httpcore_pool(self.guard)
         self.client = httpx.Client(
             timeout=httpx.Timeout(self.timeout),
-            headers={"User-Agent": settings.feed_user_agent},
+            headers={"User-Agent": settings.feeds.user_agent},
             follow_redirects=False,
             transport=transport,
             trust_env=False,
@@ -401,7 +401,7 @@ class FetchReport:
         }
 
 
-def refresh_feeds(settings: Settings) -> FetchReport:
+def refresh_feeds(settings: IndexConfig) -> FetchReport:
     """Fetch every registered feed and store its new and changed stories.
 
     Never raises for a feed or page that fails: it is reported and the rest continue.
@@ -423,7 +423,7 @@ def refresh_feeds(settings: Settings) -> FetchReport:
 
 
 @contextmanager
-def _http(settings: Settings) -> Iterator[Http]:
+def _http(settings: IndexConfig) -> Iterator[Http]:
     http = Http(settings)
     try:
         yield http
@@ -435,7 +435,7 @@ def _refresh_one(
     feed: FeedState,
     http: Http,
     store: StoryFiles,
-    settings: Settings,
+    settings: IndexConfig,
     registered: set[str],
     report: FetchReport,
 ) -> FeedResult:
@@ -469,7 +469,7 @@ def _refresh_one(
     except ValueError as exc:
         return fail(str(exc))
     feed.title = result.title = parsed.title or feed.title
-    entries = parsed.entries[: settings.feed_max_entries]
+    entries = parsed.entries[: settings.feeds.max_entries]
     result.entries = len(entries)
 
     # Decide per entry: duplicate, unchanged (no page fetched), or to (re)build.
@@ -497,7 +497,7 @@ def _refresh_one(
         ):
             result.unchanged += 1
             continue
-        wants_page = settings.feed_fetch_pages and entry.needs_page(settings.feed_min_text_chars)
+        wants_page = settings.feeds.fetch_pages and entry.needs_page(settings.feeds.min_text_chars)
         todo.append((entry, path or store.path_for(feed.slug, entry.key), wants_page))
 
     pages = _fetch_pages([e.link for e, _, want in todo if want and e.link], http, feed.url)
@@ -577,7 +577,7 @@ def _charset(content_type: str | None) -> str:
     return "utf-8"
 
 
-def delete_stories(settings: Settings, feed: FeedState) -> int:
+def delete_stories(settings: IndexConfig, feed: FeedState) -> int:
     """Delete the story files of a feed (its folder); the next index run drops them."""
     folder = feeds_dir(settings) / feed.slug
     removed = 0

@@ -165,12 +165,14 @@ class Retriever:
         dense_weight: float | None = None,
     ) -> list[Hit]:
         """The k best passages for `query`, near-duplicates collapsed, articles mixed."""
-        n = max(self.ws.settings.candidates, k * 3)
+        n = max(self.ws.settings.retrieval.candidates, k * 3)
         qvec, dense, sparse = self._rankings(query, n, filters or Filters())
         fused = reciprocal_rank_fusion(
             {"dense": [c.chunk_id for c, _ in dense], "bm25": [h.chunk_id for h in sparse]},
             weights={
-                "dense": self.ws.settings.dense_weight if dense_weight is None else dense_weight
+                "dense": self.ws.settings.retrieval.dense_weight
+                if dense_weight is None
+                else dense_weight
             },
         )
         chunks = {c.chunk_id: c for c, _ in dense}
@@ -200,7 +202,9 @@ class Retriever:
 
         For measuring what fusion buys (benchmarks), not for answering.
         """
-        _, dense, sparse = self._rankings(query, max(self.ws.settings.candidates, n * 3), Filters())
+        _, dense, sparse = self._rankings(
+            query, max(self.ws.settings.retrieval.candidates, n * 3), Filters()
+        )
         keyword = self.view().keyword
         source_of = dict(zip(keyword.ids, keyword.sources, strict=True))
         rankings = {

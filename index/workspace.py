@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from index.errors import StoreError
 from index.lock import IndexLock
-from index.settings import Settings
+from index.settings import IndexConfig
 from index.store.chroma import ChromaStore
 from index.store.embedder import MiniLMEmbedder
 from index.store.manifest import Manifest
@@ -37,35 +37,35 @@ _CHECKED = ".newsbot-checked"  # inside the store folder, so it moves with the s
 
 
 class Workspace:
-    def __init__(self, settings: Settings, chroma_path: Path | None = None) -> None:
+    def __init__(self, settings: IndexConfig, chroma_path: Path | None = None) -> None:
         self.settings = settings
-        self.chroma_path = chroma_path or settings.chroma_path
+        self.chroma_path = chroma_path or settings.index.chroma_path
         self.written_generation: int | None = None  # set when this process updates the index
         self._opened: str | None = None  # the real folder of the store this process opened
 
     @property
     def bm25_dir(self) -> Path:
         """Local keyword index; with a Chroma server each machine keeps its own copy."""
-        return self.settings.data_dir / f"bm25-{self.settings.collection}"
+        return self.settings.index.data_dir / f"bm25-{self.settings.index.collection}"
 
     @property
     def store_location(self) -> str:
-        if self.settings.chroma_url:
-            return f"{self.settings.chroma_url} (collection {self.settings.collection})"
+        if self.settings.index.chroma_url:
+            return f"{self.settings.index.chroma_url} (collection {self.settings.index.collection})"
         return str(self.chroma_path.resolve())
 
     def manifest(self) -> Manifest | None:
         return self.store.manifest.load()
 
     def lock(self) -> IndexLock:
-        lease = self.store.lease_collection if self.settings.chroma_url else None
-        return IndexLock(self.settings.data_dir, lease)
+        lease = self.store.lease_collection if self.settings.index.chroma_url else None
+        return IndexLock(self.settings.index.data_dir, lease)
 
     @cached_property
     def embedder(self) -> MiniLMEmbedder | RemoteEmbedder:
         """The bundled model, or the embeddings endpoint when NEWSBOT_EMBED_BASE_URL is set.
         Creating either loads nothing: the model or the HTTP client come with the first text."""
-        s = self.settings
+        s = self.settings.index
         if s.embed_base_url and s.embed_model:
             from index.store.remote_embedder import RemoteEmbedder
 
@@ -75,7 +75,7 @@ class Workspace:
 
     @cached_property
     def store(self) -> ChromaStore:
-        s = self.settings
+        s = self.settings.index
         if s.chroma_url:
             return ChromaStore(None, s.collection, s.chroma_url)
         self._opened = os.path.realpath(self.chroma_path)
@@ -116,9 +116,9 @@ class Workspace:
     def store_exists(self) -> bool:
         """Is there a store to read? Asking must not create an empty one (a server always
         counts: its collections are made by whoever indexes first)."""
-        if self.settings.chroma_url:
+        if self.settings.index.chroma_url:
             return True
-        data = self.settings.data_dir
+        data = self.settings.index.data_dir
         if data.exists() and not data.is_dir():
             raise StoreError(
                 f"The data folder {data} is a file, not a folder. Check NEWSBOT_DATA_DIR."
@@ -135,7 +135,7 @@ class Workspace:
         Embedded Chroma keeps its vector index in memory, so a bot process does not see
         vectors that a separate `newsbot index` process added until it opens the store again.
         """
-        if self.settings.chroma_url:
+        if self.settings.index.chroma_url:
             return
         from chromadb.api.client import SharedSystemClient
 
@@ -179,7 +179,7 @@ class Workspace:
         self.reopen_store()
         if previous is None or not previous.exists():
             return None
-        if store_works(previous, self.settings.collection):
+        if store_works(previous, self.settings.index.collection):
             shutil.rmtree(previous, ignore_errors=True)
             return None
         damaged = live.with_name(f"{live.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")

@@ -33,7 +33,7 @@ import newsbot_netguard  # noqa: E402,F401  (installs the guard in this process 
 def sample_bot(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A NewsBot over the sample corpus, indexed once into a temp folder."""
     from bot.service import NewsBot
-    from index.settings import load_settings
+    from bot.settings import load_settings
 
     base = tmp_path_factory.mktemp("sample")
     articles = base / "articles"

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import SecretStr
 
 from bot.answer.prompt import Message
+from bot.settings import Settings
 from index.errors import NewsbotError
-from index.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -260,21 +260,24 @@ class LlamaCppModel:
 
 def build_chat_model(settings: Settings) -> ChatModel | None:
     """The chat model the settings ask for, or None when answers stay extractive."""
-    if settings.llm_base_url and settings.llm_model:
+    mode = settings.llm.active
+    if mode == "openai":
+        assert settings.llm.base_url and settings.llm.model  # checked when settings load
         return OpenAICompatible(
-            settings.llm_base_url,
-            settings.llm_model,
-            settings.llm_api_key,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-            temperature=settings.llm_temperature,
-            context_window=settings.llm_context_tokens,
+            settings.llm.base_url,
+            settings.llm.model,
+            settings.llm.api_key,
+            timeout=settings.llm.timeout_seconds,
+            max_retries=settings.llm.max_retries,
+            temperature=settings.llm.temperature,
+            context_window=settings.llm.context_tokens,
         )
-    if settings.llm_gguf_path is not None:
+    if mode == "gguf":
+        assert settings.llm.gguf_path is not None  # checked when settings load
         return LlamaCppModel(
-            settings.llm_gguf_path,
-            context_window=settings.llm_context_tokens,
-            temperature=settings.llm_temperature,
-            threads=settings.embed_threads,
+            settings.llm.gguf_path,
+            context_window=settings.llm.context_tokens,
+            temperature=settings.llm.temperature,
+            threads=settings.index.embed_threads,
         )
     return None

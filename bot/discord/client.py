@@ -38,9 +38,9 @@ if TYPE_CHECKING:
     from bot.answer.digest import Digest
     from bot.answer.timeline import Timeline
     from bot.service import Status
+    from bot.settings import Settings
     from index.build import Progress, UpdateReport
     from index.retrieve import Filters
-    from index.settings import Settings
     from index.types import Hit
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,7 @@ class NewsDiscordBot(commands.Bot):
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: no prefix commands
             help_command=None,
-            intents=bot_intents(settings.discord_message_content),
+            intents=bot_intents(settings.discord.message_content),
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=NewsCommandTree,
             **options,
@@ -225,17 +225,17 @@ class NewsDiscordBot(commands.Bot):
         add_secrets(secret_values(settings))  # kept out of every message the bot sends
         self.settings = settings
         self.service = service
-        self.worker = Worker(settings.discord_max_concurrency)
-        self.cooldowns = Cooldowns(settings.discord_cooldown_seconds)
+        self.worker = Worker(settings.discord.max_concurrency)
+        self.cooldowns = Cooldowns(settings.discord.cooldown_seconds)
         self.conversations = Conversations()
-        self.feedback = feedback or FeedbackStore(settings.data_dir / FEEDBACK_FILE)
-        self.allowed_channels = parse_channel_ids(settings.discord_allowed_channels)
+        self.feedback = feedback or FeedbackStore(settings.index.data_dir / FEEDBACK_FILE)
+        self.allowed_channels = parse_channel_ids(settings.discord.allowed_channels)
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self, token: str, *, reconnect: bool = True) -> None:
         add_secrets([token])
-        with discord_endpoints(self.settings.discord_api_base, self.settings.discord_gateway_url):
+        with discord_endpoints(self.settings.discord.api_base, self.settings.discord.gateway_url):
             await super().start(token, reconnect=reconnect)
 
     async def setup_hook(self) -> None:
@@ -246,11 +246,11 @@ class NewsDiscordBot(commands.Bot):
         if self.application_id:
             log.info("invite link: %s", invite_url(self.application_id))
         await self._warm_up()
-        if self.settings.discord_sync_commands:
+        if self.settings.discord.sync_commands:
             await self.sync_commands()
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
-        guild_id = self.settings.discord_guild_id
+        guild_id = self.settings.discord.guild_id
         if guild_id:
             guild = discord.Object(guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -288,9 +288,9 @@ class NewsDiscordBot(commands.Bot):
     def channel_allowed(self, channel: object) -> bool:
         """DMs by setting; guild channels and their threads by DISCORD_ALLOWED_CHANNELS."""
         if isinstance(channel, discord.DMChannel | discord.GroupChannel) or channel is None:
-            return self.settings.discord_allow_dms
+            return self.settings.discord.allow_dms
         if isinstance(channel, discord.PartialMessageable) and channel.guild_id is None:
-            return self.settings.discord_allow_dms
+            return self.settings.discord.allow_dms
         if not self.allowed_channels:
             return True
         ids = {getattr(channel, "id", None), getattr(channel, "parent_id", None)}
@@ -321,5 +321,5 @@ class ShardedNewsDiscordBot(NewsDiscordBot, commands.AutoShardedBot):
 
 
 def create_bot(settings: Settings, service: NewsService, **options: Any) -> NewsDiscordBot:
-    cls = ShardedNewsDiscordBot if settings.discord_sharded else NewsDiscordBot
+    cls = ShardedNewsDiscordBot if settings.discord.sharded else NewsDiscordBot
     return cls(settings, service, **options)

@@ -19,7 +19,7 @@ from bot import redact, safe_output
 from bot.redact import Redactor
 
 if TYPE_CHECKING:
-    from index.settings import Settings
+    from bot.settings import Settings
 
 EXIT_CONFIG = 2
 _NOISY = ("chromadb", "httpx", "urllib3", "bm25s", "llama_index", "onnxruntime")
@@ -66,14 +66,14 @@ def configure_logging(secrets: Iterable[str], debug: bool = False) -> None:
 
 def run() -> None:
     """Entry point of `newsbot bot` / `make bot`."""
+    from bot.settings import load_settings
     from index.errors import ConfigError
-    from index.settings import load_settings
 
     try:
         settings = load_settings()
     except ConfigError as exc:
         _die(str(exc))
-    secret = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    secret = settings.discord.token.get_secret_value().strip() if settings.discord.token else ""
     if not secret:
         _die(
             "DISCORD_TOKEN is not set: put the bot token in the environment or in .env "

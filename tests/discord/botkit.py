@@ -19,8 +19,8 @@ from bot.answer.model import Answer, Turn
 from bot.discord.client import NewsDiscordBot, create_bot
 from bot.discord.feedback import FeedbackStore
 from bot.service import NewsBot
+from bot.settings import Settings, load_settings
 from index.retrieve import Filters
-from index.settings import Settings, load_settings
 from tests.fakediscord import FakeDiscord, RecordedRequest
 
 W = 10.0  # bound of every wait in these tests
@@ -115,8 +115,8 @@ async def running_bot(
     """The real newsbot Discord bot, connected to `fake`, closed on exit."""
     settings = bot_settings(
         fake,
-        data_dir or service.settings.data_dir,
-        articles_dir or service.settings.articles_dir,
+        data_dir or service.settings.index.data_dir,
+        articles_dir or service.settings.index.articles_dir,
         **overrides,
     )
     store = FeedbackStore(feedback or tmp_path / "feedback.sqlite3")

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `tests.fakediscord` is imported from the repository root
     sys.path.insert(0, str(ROOT))
 
-from index.settings import Settings, load_settings  # noqa: E402
+from bot.settings import Settings, load_settings  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.fakediscord.server import error_log_guard as error_log_guard  # noqa: E402
 

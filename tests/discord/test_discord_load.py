@@ -108,7 +108,7 @@ async def test_fifty_questions_at_once(
     with capsys.disabled():
         print(
             f"\n{N} questions ({N // 2} /ask, {N // 2} @mention), injected in {injected:.2f}s, "
-            f"all answered in {total:.2f}s with {bot.settings.discord_max_concurrency} workers: "
+            f"all answered in {total:.2f}s with {bot.settings.discord.max_concurrency} workers: "
             f"latency p50 {p50:.2f}s, p95 {p95:.2f}s, max {latencies[-1]:.2f}s "
             f"(median /ask {by_kind['slash']:.2f}s, @mention {by_kind['mention']:.2f}s); "
             f"largest heartbeat gap {gap * 1000:.0f} ms (interval 100 ms)"

@@ -17,7 +17,7 @@ from botkit import QUESTION, Recording, W, has_votes, running_bot, wait_for_answ
 from bot.discord.feedback import EVIDENCE_ID
 from bot.discord.streaming import DRAFT_CURSOR, draft_text
 from bot.service import NewsBot
-from index.settings import load_settings
+from bot.settings import load_settings
 from tests.fakediscord import FakeDiscord, RecordedRequest
 from tests.fakeopenai.server import FakeOpenAI, Reply, Request
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.service import NewsBot, QuestionError
-from index.settings import load_settings
+from bot.settings import load_settings
 
 SAMPLE_003 = "003_d4d2200b856d5f09.txt"
 

@@ -143,7 +143,11 @@ def test_fit_refits_the_scorer_and_prints_the_decline_curve(
     [
         (["ask", "anything?"], {"NEWSBOT_DATA_DIR": "{tmp}/empty"}, "Nothing is indexed yet"),
         (["index"], {"NEWSBOT_ARTICLES_DIR": "{tmp}/missing"}, "Articles folder not found"),
-        (["status"], {"NEWSBOT_TOP_K": "zero"}, "Bad settings: top_k"),
+        (
+            ["status"],
+            {"NEWSBOT_TOP_K": "zero"},
+            "Bad setting NEWSBOT_TOP_K=zero (from the environment): Input should be",
+        ),
         (["ask", "   "], {}, "Please ask a question"),
         (["ask", "x", "--since", "yesterday"], {}, "--since takes a date"),
     ],

@@ -14,8 +14,8 @@ import pytest
 from chromadb.api.client import SharedSystemClient
 
 from bot.service import NewsBot
+from bot.settings import load_settings
 from index.lock import IndexBusyError
-from index.settings import load_settings
 from tests.conftest import ROOT, SAMPLE_ARTICLES
 
 COPIES = 8  # 40 files, ~160 chunks in 2 groups: long enough for kills to land mid-way

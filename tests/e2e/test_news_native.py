@@ -38,7 +38,7 @@ UNDATED = "Farmers in the valley reported the largest apricot harvest in a decad
 @pytest.fixture(scope="module")
 def dated(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from bot.service import NewsBot
-    from index.settings import load_settings
+    from bot.settings import load_settings
 
     base = tmp_path_factory.mktemp("dated")
     articles = base / "articles"
@@ -87,8 +87,8 @@ def test_a_later_report_of_the_same_figure_reads_as_an_update(dated) -> None:  #
 
 def test_the_cli_shows_as_of_outlets_and_an_undated_file_as_undated(dated) -> None:  # type: ignore[no-untyped-def]
     env = {
-        "NEWSBOT_ARTICLES_DIR": str(dated.settings.articles_dir),
-        "NEWSBOT_DATA_DIR": str(dated.settings.data_dir),
+        "NEWSBOT_ARTICLES_DIR": str(dated.settings.index.articles_dir),
+        "NEWSBOT_DATA_DIR": str(dated.settings.index.data_dir),
     }
     out = run(
         "ask", "What did farmers in the valley report about the apricot harvest?", env=env

@@ -10,9 +10,9 @@ import pytest
 from bot.answer.citations import markers
 from bot.answer.model import Turn
 from bot.service import NewsBot, QuestionError
+from bot.settings import load_settings
 from index.errors import EmptyIndexError, SourceError, StoreError
 from index.retrieve import Filters
-from index.settings import load_settings
 
 
 def make_bot(articles: Path, data: Path) -> NewsBot:

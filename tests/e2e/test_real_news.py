@@ -19,7 +19,7 @@ import pytest
 
 from bot.evaluate import load_cases, run_cases
 from bot.service import NewsBot
-from index.settings import load_settings
+from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "tests" / "eval"
@@ -54,7 +54,9 @@ def bbc_bot(tmp_path_factory: pytest.TempPathFactory) -> NewsBot:
 
 
 def test_the_held_out_split_is_answered_from_the_right_articles(bbc_bot: NewsBot) -> None:
-    report = run_cases(bbc_bot, load_cases(EVAL / "bbc_test.jsonl"), bbc_bot.settings.top_k)
+    report = run_cases(
+        bbc_bot, load_cases(EVAL / "bbc_test.jsonl"), bbc_bot.settings.retrieval.top_k
+    )
     m, subsets = report.metrics(), report.subsets()
     assert m["questions"] == 101 and m["unanswerable"] == 20
     assert m["hit_rate@5"] >= 0.93

@@ -184,7 +184,7 @@ def test_digest_nothing_new_and_bad_since(env: dict[str, str]) -> None:
 
 
 def test_an_index_built_with_the_old_dating_rule_is_rebuilt_once(tmp_path: Path) -> None:
-    from index.settings import load_settings
+    from bot.settings import load_settings
     from index.workspace import Workspace
 
     articles = tmp_path / "articles"

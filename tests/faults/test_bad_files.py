@@ -27,10 +27,10 @@ import pytest
 from bot.discord.cogs.admin import AdminCog
 from bot.discord.work import Worker
 from bot.service import NewsBot
+from bot.settings import load_settings
 from index.build import UpdateReport
 from index.errors import SourceError
 from index.ingest.sources import parse_date, read_bytes
-from index.settings import load_settings
 from tests.conftest import ROOT
 
 SAMPLE = 5  # articles in the sample corpus

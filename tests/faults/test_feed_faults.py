@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings, load_settings
 from index.feeds import FeedRegistry, refresh_feeds
-from index.settings import Settings, load_settings
 from tests.feeds.conftest import Newsbot
 from tests.feeds.server import RSS, Item, NewsSite, page, rss
 from tests.feeds.stories import LIGHTHOUSE_PAGE, LIGHTHOUSE_SUMMARY, WIND
@@ -179,7 +179,9 @@ def _settings(tmp_path: Path) -> Settings:
 
 
 def _story_texts(settings: Settings) -> str:
-    return "\n".join(p.read_text() for p in (settings.articles_dir / "feeds").glob("*/*.json"))
+    return "\n".join(
+        p.read_text() for p in (settings.index.articles_dir / "feeds").glob("*/*.json")
+    )
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -187,7 +189,7 @@ def test_one_fault_stays_in_its_feed(tmp_path: Path, sites: Sites, fault: str) -
     settings = _settings(tmp_path)
     expect = FAULTS[fault](sites)
     good = sites.news.url("/good.xml")
-    registry = FeedRegistry(settings.data_dir / "feeds.json")
+    registry = FeedRegistry(settings.index.data_dir / "feeds.json")
     registry.add(expect.feed)
     registry.add(good)
 

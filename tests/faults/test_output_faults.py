@@ -58,7 +58,7 @@ def leaks(text: str) -> list[str]:
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The sample articles plus one hostile article, indexed once for the module."""
     from bot.service import NewsBot
-    from index.settings import load_settings
+    from bot.settings import load_settings
 
     root = tmp_path_factory.mktemp("faults")
     articles, data = root / "articles", root / "data"
@@ -267,7 +267,7 @@ async def discord_bot(corpus: tuple[Path, Path], llm: FakeOpenAI, tmp_path: Path
     from bot.discord.client import create_bot
     from bot.discord.feedback import FeedbackStore
     from bot.service import NewsBot
-    from index.settings import load_settings
+    from bot.settings import load_settings
 
     async with FakeDiscord(heartbeat_interval=100, token=TOKEN) as fake:
         settings = load_settings(

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from bot.service import NewsBot
+from bot.settings import load_settings
 from index.errors import StoreError
 from index.lock import IndexBusyError, IndexLock
-from index.settings import load_settings
 from tests.conftest import ROOT
 from tests.e2e.test_crash import write_corpus
 from tests.server.conftest import chroma_server, free_port  # noqa: F401 (fixture)
@@ -373,7 +373,7 @@ def test_server_lease_of_a_dead_process_is_released_at_once(
     server_env: dict[str, str],
 ) -> None:
     code = (
-        "import sys, time; from pathlib import Path; from index.settings import load_settings; "
+        "import sys, time; from pathlib import Path; from bot.settings import load_settings; "
         "from index.workspace import Workspace; "
         "ws = Workspace(load_settings(chroma_url=sys.argv[1], collection=sys.argv[2], "
         "data_dir=Path(sys.argv[3]))); ws.lock().acquire(); print('locked', flush=True); "

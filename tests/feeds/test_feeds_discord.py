@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 from bot.discord.cogs.admin import AdminCog
 from bot.discord.work import Worker
+from bot.settings import load_settings
 from index.build import UpdateReport
 from index.feeds import FeedResult, FetchReport, feed_registry
-from index.settings import load_settings
 
 
 class Service:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import load_settings
 from index.errors import SourceError
 from index.feeds import (
     FeedError,
@@ -29,7 +30,6 @@ from index.ingest.feeds import (
     story_json,
 )
 from index.ingest.sources import read_docs
-from index.settings import load_settings
 from tests.feeds.conftest import USER_AGENT
 from tests.feeds.server import ATOM, RSS, Item, NewsSite, atom, page, rss
 from tests.feeds.stories import BARRIER, LIGHTHOUSE_PAGE, LIGHTHOUSE_SUMMARY
@@ -178,7 +178,7 @@ def test_fetching_sends_the_user_agent_and_uses_conditional_get(tmp_path: Path) 
         body = rss("F", [Item("Barrier", site.url("/b"), "b", BARRIER)])
         site.put("/rss.xml", body, RSS)
         etag = f'"{hashlib.sha1(body.encode()).hexdigest()[:12]}"'
-        FeedRegistry(settings.data_dir / "feeds.json").add(site.url("/rss.xml"))
+        FeedRegistry(settings.index.data_dir / "feeds.json").add(site.url("/rss.xml"))
         first = refresh_feeds(settings)
         assert [(f.status, f.new) for f in first.feeds] == [("ok", 1)]
         second = refresh_feeds(settings)
@@ -188,7 +188,7 @@ def test_fetching_sends_the_user_agent_and_uses_conditional_get(tmp_path: Path) 
         assert seen[0].headers["user-agent"] == USER_AGENT
         assert "if-none-match" not in seen[0].headers
         assert seen[1].headers["if-none-match"] == etag
-        (story,) = (settings.articles_dir / "feeds").glob("*/*.json")
+        (story,) = (settings.index.articles_dir / "feeds").glob("*/*.json")
         assert json.loads(story.read_text())["title"] == "Barrier"
 
 

@@ -30,13 +30,13 @@ def fake(fake_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
 def make_bot(sample_bot: Any, fake: FakeOpenAI) -> Callable[..., Any]:
     """A NewsBot over the sample index whose LLM is the fake endpoint (settings overridable)."""
     from bot.service import NewsBot
-    from index.settings import load_settings
+    from bot.settings import load_settings
 
     def make(**overrides: object) -> Any:
         base = sample_bot.settings
         settings: dict[str, object] = {
-            "articles_dir": base.articles_dir,
-            "data_dir": base.data_dir,
+            "articles_dir": base.index.articles_dir,
+            "data_dir": base.index.data_dir,
             "llm_base_url": fake.url,
             "llm_model": "fake-model",
             "llm_api_key": SECRET_KEY,

@@ -16,8 +16,8 @@ from tests.llm.test_answers import TROOPS_FACT, TROOPS_Q, answering
 @pytest.fixture
 def env(sample_bot: Any, fake: FakeOpenAI) -> dict[str, str]:
     return {
-        "NEWSBOT_ARTICLES_DIR": str(sample_bot.settings.articles_dir),
-        "NEWSBOT_DATA_DIR": str(sample_bot.settings.data_dir),
+        "NEWSBOT_ARTICLES_DIR": str(sample_bot.settings.index.articles_dir),
+        "NEWSBOT_DATA_DIR": str(sample_bot.settings.index.data_dir),
         "NEWSBOT_LLM_BASE_URL": fake.url,
         "NEWSBOT_LLM_MODEL": "fake-model",
         "NEWSBOT_LLM_API_KEY": SECRET_KEY,

@@ -38,11 +38,11 @@ def local_bot(sample_bot: Any) -> Any:
     if path is None or not path.is_file():
         pytest.skip("no GGUF model (set NEWSBOT_TEST_GGUF)")
     from bot.service import NewsBot
-    from index.settings import load_settings
+    from bot.settings import load_settings
 
     settings = load_settings(
-        articles_dir=sample_bot.settings.articles_dir,
-        data_dir=sample_bot.settings.data_dir,
+        articles_dir=sample_bot.settings.index.articles_dir,
+        data_dir=sample_bot.settings.index.data_dir,
         llm_gguf_path=path,
         llm_context_tokens=4096,
         llm_max_answer_tokens=160,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.service import NewsBot
+from bot.settings import load_settings
 from index.errors import StoreError
 from index.lock import IndexBusyError
-from index.settings import load_settings
 from tests.conftest import ROOT, SAMPLE_ARTICLES
 
 

@@ -42,12 +42,12 @@ class AdminCog(commands.Cog):
     def __init__(self, bot: NewsDiscordBot) -> None:
         self.bot = bot
         self._update_lock = asyncio.Lock()
-        minutes = bot.settings.discord_reindex_minutes
+        minutes = bot.settings.discord.reindex_minutes
         self.auto_update = tasks.loop(minutes=minutes or 60.0)(self._auto_update)
         self.auto_update.before_loop(self._before_auto_update)
 
     async def cog_load(self) -> None:
-        if self.bot.settings.discord_reindex_minutes > 0:
+        if self.bot.settings.discord.reindex_minutes > 0:
             self.auto_update.start()
 
     async def cog_unload(self) -> None:
@@ -59,7 +59,7 @@ class AdminCog(commands.Cog):
         await interaction.response.defer(thinking=True, ephemeral=True)
         try:
             status = await self.bot.worker.run(self.bot.service.status)
-            embed = status_embed(status, self.bot.settings.discord_reindex_minutes)
+            embed = status_embed(status, self.bot.settings.discord.reindex_minutes)
             await interaction.followup.send(embed=embed, ephemeral=True)
         except Exception as exc:
             with contextlib.suppress(discord.HTTPException):

@@ -246,7 +246,7 @@ class AskCog(commands.Cog):
         if not (is_dm or mentioned or ours or replied is not None):
             return
         if not question and not mentioned:
-            if ours and not self.bot.settings.discord_message_content:
+            if ours and not self.bot.settings.discord.message_content:
                 await self._hint_once(channel)  # type: ignore[arg-type]
             return  # content hidden (no Message Content intent) or nothing but an attachment
         if not self.bot.channel_allowed(channel) and not mentioned and not is_dm:
@@ -398,7 +398,7 @@ class AskCog(commands.Cog):
 
     def _footer(self, target: object) -> str:
         if isinstance(target, discord.Thread):
-            if self.bot.settings.discord_message_content:
+            if self.bot.settings.discord.message_content:
                 return "Ask follow-up questions right here in this thread."
             return f"Mention @{self.bot.user.name if self.bot.user else 'me'} here to follow up."
         return "Ask a follow-up question any time."
@@ -449,7 +449,7 @@ class AskCog(commands.Cog):
 
     def _drafts(self, show: Callable[[str], Awaitable[object]]) -> DraftStream | None:
         """Live drafts of the answer where an LLM writes it (None: no LLM, nothing streams)."""
-        return DraftStream(show) if self.bot.settings.llm_enabled else None
+        return DraftStream(show) if self.bot.settings.llm.enabled else None
 
     async def _ask(self, drafts: DraftStream | None, question: str, **kwargs: Any) -> Answer:
         """`service.ask` in a worker thread, streaming into `drafts` when there are any."""

@@ -29,7 +29,7 @@ class HelpCog(commands.Cog):
             if isinstance(c, app_commands.Command | app_commands.Group)
         ]
         name = self.bot.user.name if self.bot.user else "newsbot"
-        text = help_text(listed, name, reads_threads=self.bot.settings.discord_message_content)
+        text = help_text(listed, name, reads_threads=self.bot.settings.discord.message_content)
         await tell(interaction, text)
 
 

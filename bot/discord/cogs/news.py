@@ -52,7 +52,7 @@ class NewsCog(commands.Cog):
         self._posted_day: str | None = None
 
     async def cog_load(self) -> None:
-        if self.bot.settings.discord_digest_channel_id:
+        if self.bot.settings.discord.digest_channel_id:
             self._posted_day = self._read_posted_day()
             self.daily_digest.start()
 
@@ -143,7 +143,7 @@ class NewsCog(commands.Cog):
 
     async def _daily_tick(self) -> None:
         now = schedule.utc_now()
-        today = schedule.due_day(now, self.bot.settings.discord_digest_hour_utc, self._posted_day)
+        today = schedule.due_day(now, self.bot.settings.discord.digest_hour_utc, self._posted_day)
         if today is None:
             return
         # Marked first: a channel that refuses the post is tried again tomorrow, not every tick.
@@ -158,7 +158,7 @@ class NewsCog(commands.Cog):
 
     async def post_digest(self, now: datetime | None = None) -> list[discord.Message]:
         """Post the digest of the 24 hours before `now` to the configured channel."""
-        channel_id = self.bot.settings.discord_digest_channel_id
+        channel_id = self.bot.settings.discord.digest_channel_id
         if not channel_id:
             return []
         channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
@@ -180,7 +180,7 @@ class NewsCog(commands.Cog):
 
     @property
     def _posted_path(self) -> Path:
-        return self.bot.settings.data_dir / "discord-digest-posted.json"
+        return self.bot.settings.index.data_dir / "discord-digest-posted.json"
 
     def _read_posted_day(self) -> str | None:
         """The day of the last daily post to the configured channel, if any."""
@@ -190,7 +190,7 @@ class NewsCog(commands.Cog):
             return None
         if not isinstance(data, dict):
             return None
-        if data.get("channel") != self.bot.settings.discord_digest_channel_id:
+        if data.get("channel") != self.bot.settings.discord.digest_channel_id:
             return None
         day = data.get("day")
         return day if isinstance(day, str) else None
@@ -199,7 +199,7 @@ class NewsCog(commands.Cog):
         try:
             self._posted_path.parent.mkdir(parents=True, exist_ok=True)
             self._posted_path.write_text(
-                json.dumps({"channel": self.bot.settings.discord_digest_channel_id, "day": day}),
+                json.dumps({"channel": self.bot.settings.discord.digest_channel_id, "day": day}),
                 encoding="utf-8",
             )
         except OSError as exc:
