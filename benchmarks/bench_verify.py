@@ -17,7 +17,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.answer.prompt import group_sources
 from bot.answer.verify import verify
-from index.store import sentvec
 from index.store.embedder import MiniLMEmbedder
 from index.text import sentences
 from index.types import Chunk, Hit
@@ -38,7 +37,7 @@ def main() -> None:
     hits = []
     for i, path in enumerate([ARTICLES[1], ARTICLES[3], ARTICLES[0]]):
         text = path.read_text(encoding="utf-8")[:4000]
-        vecs = sentvec.encode(np.asarray(embedder.embed(sentences(text))))
+        vecs = np.asarray(embedder.embed(sentences(text)))
         chunk = Chunk(f"c{i}", f"a{i}", path.name, path.stem, text, 0, sentence_vectors=vecs)
         hits.append(Hit(chunk, 1.0 - i / 10))
     sources = group_sources(hits)

@@ -68,9 +68,9 @@ def kept(record: dict[str, object], embed: Embed | None = None) -> tuple[bool, s
     """Did `verify` keep the claim's citation, and why not."""
     path = article(str(record["source_file"]))
     text = path.read_text(encoding="utf-8")
-    vectors = ""
-    if embed is not None:
-        vectors = sentvec.encode(np.asarray(embed(sentences(text))))
+    vectors = None
+    if embed is not None:  # quantized as the store keeps them, decoded as it hands them out
+        vectors = sentvec.decode(sentvec.encode(np.asarray(embed(sentences(text)))))
     chunk = Chunk("c", "a", path.name, "Story", text, 0, sentence_vectors=vectors)
     checked = verify(f"{record['claim']} [1]", group_sources([Hit(chunk, 1.0)]), embed=embed)
     check = checked.checks[0]

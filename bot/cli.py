@@ -29,10 +29,8 @@ from bot.textout import PhaseClock, change_lines, chat_command, chat_help, repea
 
 if TYPE_CHECKING:
     from bot.answer.model import Answer
-    from bot.service import NewsBot
-    from index.build import Problem, UpdateReport
-    from index.feeds import FetchReport
-    from index.retrieve import Filters
+    from bot.service import FetchReport, NewsBot, Problem, UpdateReport
+    from index.types import Filters
 
 
 class _Commands(TyperGroup):
@@ -140,7 +138,7 @@ def _bot() -> NewsBot:
 
 
 def _filters(since: str | None, until: str | None, sources: list[str] | None) -> Filters:
-    from index.retrieve import Filters
+    from index.types import Filters
 
     def parse(value: str | None, flag: str) -> date | None:
         if not value:
@@ -293,15 +291,7 @@ def _watch(
     as_json: bool,
     feeds: bool = False,
 ) -> None:
-    from index.watch import watch
-
     roots = paths or [bot.settings.index.articles_dir]
-    first = [rebuild]
-
-    def update() -> UpdateReport:
-        report = bot.update(paths or None, rebuild=first[0], wait=max(wait, 60.0))
-        first[0] = False
-        return report
 
     def on_error(exc: Exception) -> None:
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
@@ -329,7 +319,14 @@ def _watch(
     every = (bot.settings.feeds.refresh_minutes * 60, lambda: _fetch_feeds(bot, as_json))
     # Ctrl-C during an update leaves it as a crash would (the next run cleans up)
     with contextlib.suppress(KeyboardInterrupt):
-        watch(roots, update, on_report, on_error, every=every if feeds else None)
+        bot.watch(
+            paths or None,
+            on_report,
+            on_error,
+            rebuild=rebuild,
+            wait=max(wait, 60.0),
+            every=every if feeds else None,
+        )
     if not as_json:
         err.print("[dim]Stopped watching.[/]")
 
@@ -747,15 +744,10 @@ FeedUrlArg = Annotated[str, typer.Argument(help="The feed's address (http:// or 
 @feeds_app.command("add")
 def feeds_add(url: FeedUrlArg) -> None:
     """Register a feed; `newsbot index --feeds` fetches it (nothing is fetched now)."""
-    from bot.settings import get_settings
-    from index.feeds import feed_registry, feeds_dir
-
-    settings = get_settings()
-    feed, added = feed_registry(settings).add(url)
+    feed, added, folder = _bot().add_feed(url)
     if not added:
         out.print(f"already registered: {escape(feed.url)}")
         return
-    folder = feeds_dir(settings) / feed.slug
     out.print(f"added {escape(feed.url)}; its stories will be stored in {escape(str(folder))}")
 
 
@@ -764,10 +756,7 @@ def feeds_list(as_json: JsonOpt = False) -> None:
     """The registered feeds with the state of their last fetch."""
     from dataclasses import asdict
 
-    from bot.settings import get_settings
-    from index.feeds import feed_registry
-
-    feeds = feed_registry(get_settings()).load()
+    feeds = _bot().feeds()
     if as_json:
         _print_json([asdict(f) for f in feeds])
         return
@@ -795,15 +784,10 @@ def feeds_remove(
     ] = False,
 ) -> None:
     """Stop following a feed. Its stories stay indexed unless --delete-stories."""
-    from bot.settings import get_settings
-    from index.feeds import delete_stories as delete
-    from index.feeds import feed_registry
-
-    settings = get_settings()
-    feed = feed_registry(settings).remove(url)
+    feed, deleted = _bot().remove_feed(url, delete_stories)
     note = ""
-    if delete_stories:
-        note = f"; deleted {delete(settings, feed)} stories (run `newsbot index` to drop them)"
+    if deleted is not None:
+        note = f"; deleted {deleted} stories (run `newsbot index` to drop them)"
     out.print(f"removed {escape(feed.url)}{note}")
 
 

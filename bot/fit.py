@@ -86,12 +86,12 @@ def training_groups(
     few real ones to learn declining from.
     """
     groups = []
-    embed = bot.ws.embedder.embed_one
+    embed = bot.index.embed_one
     for case in cases:
         if case.subset == "multi":
             continue
         s = rewrite([Turn(q, "(answered)") for q in case.history], case.question)
-        hits = bot.retriever.search(f"{s.question} {s.context}".strip(), k)
+        hits = bot.index.search(f"{s.question} {s.context}".strip(), k)
         qvec = embed(s.question)
         cands = describe(s.question, candidates(hits, qvec), s.context)
         if not cands:
@@ -171,7 +171,7 @@ def dev_outcomes(
 ) -> list[tuple[float, bool, bool]]:
     """(decision probability, answer right, answerable) per dev case, asked as a user would
     with the threshold at 0 so that every case shows what it would say."""
-    answerer = ExtractiveAnswerer(bot.ws.embedder.embed_one, threshold=0.0, scorer=scorer)
+    answerer = ExtractiveAnswerer(bot.index.embed_one, threshold=0.0, scorer=scorer)
     saved = bot.__dict__.get("extractive")
     bot.__dict__["extractive"] = answerer
     try:

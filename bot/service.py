@@ -1,12 +1,13 @@
-"""The one wiring point of the bot: settings -> workspace, retriever, answerer.
+"""The one wiring point of the bot: settings -> index (`index.api`), answerers.
 
-The CLI and the Discord bot both talk to `NewsBot`; neither builds stores or models itself.
+The CLI and the Discord bot both talk to `NewsBot` and to nothing else: neither builds
+stores or models, nor knows how the index is kept. `NewsBot` in turn reaches `index` only
+through `index.api.NewsIndex`.
 """
 
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -15,10 +16,9 @@ from typing import TYPE_CHECKING
 
 from bot.answer.model import Answer, Turn
 from bot.settings import Settings
+from index.api import NewsIndex
 from index.errors import NewsbotError
-from index.retrieve import Filters, Retriever
-from index.types import Hit
-from index.workspace import Workspace
+from index.types import Filters, Hit
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -27,8 +27,16 @@ if TYPE_CHECKING:
     from bot.answer.extractive import ExtractiveAnswerer
     from bot.answer.generative import GenerativeAnswerer
     from bot.answer.timeline import Timeline
-    from index.build import PhaseProgress, Progress, UpdateReport
-    from index.feeds import FetchReport
+
+    # The types of the door, for the front ends (they import nothing else of `index`).
+    from index.api import FeedState as FeedState
+    from index.api import FetchReport as FetchReport
+    from index.api import PhaseProgress as PhaseProgress
+    from index.api import Problem as Problem
+    from index.api import Progress as Progress
+    from index.api import UpdateReport as UpdateReport
+    from index.retrieve import Retriever
+    from index.workspace import Workspace
 
 
 class QuestionError(NewsbotError):
@@ -73,9 +81,17 @@ class Status:
 class NewsBot:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.ws = Workspace(settings)
-        self.retriever = Retriever(self.ws)
-        self._update_lock = threading.Lock()
+        self.index = NewsIndex(settings)
+
+    @property
+    def ws(self) -> Workspace:
+        """The index's internals, for tests and benchmarks; the bot goes through `index`."""
+        return self.index.ws
+
+    @property
+    def retriever(self) -> Retriever:
+        """The index's retriever, for tests and benchmarks; the bot uses `index.search`."""
+        return self.index.retriever
 
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:
@@ -83,7 +99,7 @@ class NewsBot:
         from bot.answer.extractive import ExtractiveAnswerer
 
         return ExtractiveAnswerer(
-            self.ws.embedder.embed_one,
+            self.index.embed_one,
             self.settings.retrieval.min_relevance,
             threshold=self.settings.retrieval.answer_threshold,
         )
@@ -108,7 +124,7 @@ class NewsBot:
             model,
             self.extractive,
             load_prompts(s.llm.prompts_dir),
-            embed=self.ws.embedder.embed,
+            embed=self.index.embed,
             context_tokens=s.llm.context_tokens,
             answer_tokens=s.llm.max_answer_tokens,
             max_question_chars=s.retrieval.max_question_chars,
@@ -128,7 +144,7 @@ class NewsBot:
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         query = self.check_question(query)
-        return self.retriever.search(query, k or self.settings.retrieval.top_k, filters)
+        return self.index.search(query, k or self.settings.retrieval.top_k, filters)
 
     def ask(
         self,
@@ -167,7 +183,7 @@ class NewsBot:
             return replace(answer, question=question, standalone=asked)
         standalone = generative.condense(history, question)
         query = f"{standalone.question} {standalone.context}".strip()
-        hits = self.retriever.search(query, k, filters)
+        hits = self.index.search(query, k, filters)
         answer = generative.answer(
             standalone.question, hits, standalone.context, on_token, failed=standalone.error
         )
@@ -180,8 +196,8 @@ class NewsBot:
 
         parts = question_parts(question).questions
         if len(parts) == 1:
-            return self.retriever.search(f"{question} {context}".strip(), k, filters)
-        ranked = [self.retriever.search(f"{p} {context}".strip(), k, filters) for p in parts]
+            return self.index.search(f"{question} {context}".strip(), k, filters)
+        ranked = [self.index.search(f"{p} {context}".strip(), k, filters) for p in parts]
         merged: dict[str, Hit] = {}
         for row in itertools.zip_longest(*ranked):
             for hit in row:
@@ -198,29 +214,58 @@ class NewsBot:
         phases: PhaseProgress | None = None,
     ) -> UpdateReport:
         """Incremental index update; one at a time (across processes too, see index.lock)."""
-        from index.build import Indexer
+        return self.index.update(roots, rebuild, progress, wait, phases)
 
-        with self._update_lock:
-            return Indexer(self.ws).update(
-                roots, rebuild=rebuild, progress=progress, wait=wait, phases=phases
-            )
+    def watch(
+        self,
+        roots: list[Path] | None,
+        on_report: Callable[[UpdateReport], None],
+        on_error: Callable[[NewsbotError], None],
+        *,
+        rebuild: bool = False,
+        wait: float = 60.0,
+        every: tuple[float, Callable[[], object]] | None = None,
+    ) -> None:
+        """Update, then again after every burst of changes in the folders, until Ctrl-C
+        (`newsbot index --watch`); `every` = (seconds, job) between updates."""
+        self.index.watch(roots, on_report, on_error, rebuild=rebuild, wait=wait, every=every)
+
+    # ------------------------------------------------------------------ feeds
+
+    def feeds(self) -> list[FeedState]:
+        """The registered feeds with the state of their last fetch."""
+        return self.index.feeds()
+
+    def feeds_registered(self) -> bool:
+        """Was a feed ever registered? (Background updates skip fetching when not.)"""
+        return self.index.feeds_registered()
+
+    def add_feed(self, url: str) -> tuple[FeedState, bool, Path]:
+        """Register a feed: (feed, False if it already was, where its stories go)."""
+        return self.index.add_feed(url)
+
+    def remove_feed(self, url: str, delete_stories: bool = False) -> tuple[FeedState, int | None]:
+        """Stop following a feed: (feed, stories deleted or None when kept)."""
+        return self.index.remove_feed(url, delete_stories)
 
     def refresh_feeds(self) -> FetchReport:
         """Fetch the registered feeds into `<articles_dir>/feeds/` (new and corrected stories
         only); the next `update()` indexes them. With no feeds registered it returns an
         empty report at once. Blocking: call it from a worker thread in async code."""
-        from index.feeds import refresh_feeds
+        return self.index.refresh_feeds()
 
-        return refresh_feeds(self.settings)
+    # ------------------------------------------------------------------ sources, status
+
+    def source_names(self) -> list[str]:
+        """The indexed article files (for autocompletion and `--source`)."""
+        return self.index.source_names()
 
     def resolve_sources(self, filters: Filters) -> tuple[Filters, list[str]]:
         """Filters whose sources are indexed names, and the requested sources matching none.
         SourceFilterError when none matches: an empty list would mean "search everything"."""
         if not filters.sources:
             return filters, []
-        manifest = self.ws.manifest()
-        names = list(manifest.files) if manifest else []
-        matched, unmatched = match_sources(filters.sources, names)
+        matched, unmatched = match_sources(filters.sources, self.index.source_names())
         if not matched:
             raise SourceFilterError(
                 f"No indexed file matches {', '.join(map(repr, unmatched))} "
@@ -229,19 +274,17 @@ class NewsBot:
         return replace(filters, sources=tuple(matched)), unmatched
 
     def status(self) -> Status:
-        # a local store that does not exist is not opened: opening would create one
-        missing = not self.ws.store_exists()
-        manifest = None if missing else self.ws.manifest()
+        st = self.index.status()
         return Status(
-            articles=manifest.article_count if manifest else 0,
-            files=len(manifest.files) if manifest else 0,
-            chunks=manifest.chunk_count if manifest else 0,
-            updated_at=manifest.state.updated_at if manifest else None,
-            store=self.ws.store_location,
+            articles=st.articles,
+            files=st.files,
+            chunks=st.chunks,
+            updated_at=st.updated_at,
+            store=st.store,
             articles_dir=str(self.settings.index.articles_dir.resolve()),
             answerer="llm" if self.settings.llm.enabled else "extractive",
             llm_model=self._llm_description(),
-            indexed=manifest is not None,
+            indexed=st.indexed,
         )
 
     def _llm_description(self) -> str | None:
@@ -274,7 +317,7 @@ class NewsBot:
         base = filters or Filters()
         filters = replace(base, since=since or base.since, until=until or base.until)
         query = f"{topic} {context}".strip()
-        hits = self.retriever.search(query, max(RETRIEVE_K, self.settings.retrieval.top_k), filters)
+        hits = self.index.search(query, max(RETRIEVE_K, self.settings.retrieval.top_k), filters)
         scored = self.extractive.evidence(topic, hits, context)
         return build_timeline(
             topic,
@@ -301,17 +344,11 @@ class NewsBot:
         worker thread in async code.
         """
         from bot.answer.digest import articles_from_chunks, build_digest, parse_since
-        from index.store.chroma import date_to_epoch
 
         day = parse_since(since, now)
-        live = self.retriever.view().live
-        store = self.ws.store
-        rows = [(c, v) for c, v in store.chunks_since(date_to_epoch(day)) if c.chunk_id in live]
-        undated = [
-            (c, v) for c, v in store.undated_chunks(vectors=include_undated) if c.chunk_id in live
-        ]
-        if include_undated:
-            rows += undated
+        recent = self.index.recent(day, undated_vectors=include_undated)
+        rows = [*recent.dated, *(recent.undated if include_undated else ())]
+        undated = recent.undated
         return build_digest(
             articles_from_chunks(rows),
             day,

@@ -27,7 +27,6 @@ from index.ingest.sources import (
     unsupported_message,
 )
 from index.lock import IndexLock
-from index.store import sentvec
 from index.store.bm25 import build_bm25, keyword_index_current
 from index.store.embedder import PendingEmbeddings
 from index.store.manifest import DATING, FileEntry, Manifest, State, now
@@ -442,7 +441,7 @@ class Indexer:
         vectors, sentence_vectors = group.embedded.result(on_batch)
         self._tell("writing", report.embedded, self._queued)
         chunks = [
-            replace(c, sentence_vectors=sentvec.encode(sv))
+            replace(c, sentence_vectors=sv)
             for c, sv in zip(group.chunks, sentence_vectors, strict=True)
         ]
         self.ws.store.upsert(chunks, vectors)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, replace
-from datetime import date
-from typing import Any
 
 import numpy as np
 
@@ -18,31 +16,10 @@ from index.fusion import (
     reciprocal_rank_fusion,
 )
 from index.store.bm25 import KeywordHit, KeywordIndex, open_keyword_index
-from index.store.chroma import date_to_epoch
+from index.store.chroma import chroma_where, date_to_epoch
 from index.text import facts
-from index.types import Chunk, Hit
+from index.types import Chunk, Filters, Hit
 from index.workspace import Workspace
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Narrow a search to some source files and/or a date range (inclusive)."""
-
-    sources: tuple[str, ...] = ()
-    since: date | None = None
-    until: date | None = None
-
-    def chroma_where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if self.since:
-            clauses.append({"date_ts": {"$gte": date_to_epoch(self.since)}})
-        if self.until:
-            clauses.append({"date_ts": {"$lte": date_to_epoch(self.until)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 @dataclass(frozen=True)
@@ -145,7 +122,7 @@ class Retriever:
         dense = [
             (c, sim)
             for c, sim in self.ws.store.query(
-                qvec, min(n, len(view.live)), filters.chroma_where(), counted=True
+                qvec, min(n, len(view.live)), chroma_where(filters), counted=True
             )
             if c.chunk_id in view.live  # leftovers of a killed update are never shown
         ]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,9 @@ class Chunk:
     outlet: str | None = None
     dated_by: str = ""  # see Article.dated_by
     file_time: str = ""  # see Article.file_time
-    # Sentence vectors (see index.store.sentvec), one per `index.text.sentences(text)`.
-    sentence_vectors: str = field(default="", compare=False, repr=False)
+    # Unit vectors (n, dims), one per `index.text.sentences(text)`; None when not stored.
+    # The store keeps them as text (index.store.sentvec) and hands them out decoded.
+    sentence_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def header(self) -> str:
         """Context prepended before embedding, so a passage knows what story it is from."""
@@ -47,6 +52,15 @@ class Chunk:
         if self.date:
             parts.append(f"Date: {self.date.isoformat()}")
         return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrow a search to some source files and/or a date range (inclusive)."""
+
+    sources: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.answer import qtype
-from index.store import sentvec
 from index.text import QUESTION_WORDS, sentences, terms, words
 from index.types import Chunk, Hit
 
@@ -142,10 +141,9 @@ def is_statement(sentence: str) -> bool:
 
 def _similarities(chunk: Chunk, qvec: np.ndarray | None, count: int) -> np.ndarray:
     """Cosine of each sentence of the chunk to the question; zeros when vectors are absent."""
-    if qvec is not None and chunk.sentence_vectors:
-        vecs = sentvec.decode(chunk.sentence_vectors)
-        if len(vecs) == count:
-            return vecs @ qvec
+    vecs = chunk.sentence_vectors
+    if qvec is not None and vecs is not None and len(vecs) == count:
+        return vecs @ qvec
     return np.zeros(count, dtype=np.float32)
 
 

@@ -21,8 +21,8 @@ from datetime import date
 from bot.answer.citations import Claim, number_claims
 from bot.answer.extractive import Scored, confidence, mentions, question_entities
 from bot.answer.model import Answer, day_label
+from index.dates import find_date
 from index.fusion import jaccard
-from index.ingest.stories import find_date
 from index.text import numbers, terms
 from index.types import Chunk, Hit
 

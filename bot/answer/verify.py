@@ -31,7 +31,6 @@ from bot.answer.contradiction import check as contradiction
 from bot.answer.extractive import mentions, question_entities
 from bot.answer.model import Citation
 from bot.answer.prompt import Source
-from index.store import sentvec
 from index.text import numbers, sentence_spans, sentences, terms
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -173,7 +172,7 @@ def _view(source: Source) -> _SourceView:
     for chunk in source.chunks:
         chunk_sents = sentences(chunk.text)
         sents += chunk_sents
-        decoded = sentvec.decode(chunk.sentence_vectors) if chunk.sentence_vectors else None
+        decoded = chunk.sentence_vectors
         if decoded is not None and len(decoded) == len(chunk_sents):
             vecs.append(decoded)
         else:

@@ -1,7 +1,7 @@
 """The discord.py bot of newsbot: intents, safe defaults, shared state, startup.
 
-The bot gets its `NewsBot`-like service injected (anything with `ask`, `search`, `update`,
-`status` and `check_question`), so tests can wrap the real one. It never pings anyone
+The bot gets its service (`bot.service.NewsBot`, the one door to the index) injected, so
+tests can wrap the real one. It never pings anyone
 (`AllowedMentions.none()`), reads message content only when the privileged intent is
 switched on, and can be pointed at a Discord-compatible server (a self-hosted one, or the
 fake of the tests) through DISCORD_API_BASE / DISCORD_GATEWAY_URL.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import discord
 import discord.gateway
@@ -21,7 +21,6 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answer.model import Answer, Turn
 from bot.discord.conversations import Conversations
 from bot.discord.cooldown import Cooldowns
 from bot.discord.feedback import FEEDBACK_FILE, FeedbackStore, ReasonButton, VoteView
@@ -31,17 +30,8 @@ from bot.redact import add_secrets, secret_values
 from index.errors import ConfigError, NewsbotError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from datetime import date, datetime
-    from pathlib import Path
-
-    from bot.answer.digest import Digest
-    from bot.answer.timeline import Timeline
-    from bot.service import Status
+    from bot.service import NewsBot
     from bot.settings import Settings
-    from index.build import Progress, UpdateReport
-    from index.retrieve import Filters
-    from index.types import Hit
 
 log = logging.getLogger(__name__)
 
@@ -51,48 +41,6 @@ EXTENSIONS = (
     "bot.discord.cogs.news",
     "bot.discord.cogs.help",
 )
-
-
-class NewsService(Protocol):
-    """What the bot needs from `bot.service.NewsBot` (all blocking: call via `Worker`)."""
-
-    def check_question(self, question: str) -> str: ...
-
-    def ask(
-        self,
-        question: str,
-        k: int | None = None,
-        history: Sequence[Turn] = (),
-        filters: Filters | None = None,
-        *,
-        on_token: Callable[[str], None] | None = None,
-    ) -> Answer: ...
-
-    def search(
-        self, query: str, k: int | None = None, filters: Filters | None = None
-    ) -> list[Hit]: ...
-
-    def update(
-        self,
-        roots: list[Path] | None = None,
-        rebuild: bool = False,
-        progress: Progress | None = None,
-    ) -> UpdateReport: ...
-
-    def status(self) -> Status: ...
-
-    def timeline(
-        self,
-        topic: str,
-        since: date | None = None,
-        until: date | None = None,
-        *,
-        filters: Filters | None = None,
-    ) -> Timeline: ...
-
-    def digest(
-        self, since: str | date | datetime = "24h", *, now: datetime | None = None
-    ) -> Digest: ...
 
 
 def bot_intents(message_content: bool) -> discord.Intents:
@@ -207,7 +155,7 @@ class NewsDiscordBot(commands.Bot):
     def __init__(
         self,
         settings: Settings,
-        service: NewsService,
+        service: NewsBot,
         *,
         feedback: FeedbackStore | None = None,
         **options: Any,
@@ -320,6 +268,6 @@ class ShardedNewsDiscordBot(NewsDiscordBot, commands.AutoShardedBot):
     """The same bot over several gateway shards (Discord requires it past 2,500 servers)."""
 
 
-def create_bot(settings: Settings, service: NewsService, **options: Any) -> NewsDiscordBot:
+def create_bot(settings: Settings, service: NewsBot, **options: Any) -> NewsDiscordBot:
     cls = ShardedNewsDiscordBot if settings.discord.sharded else NewsDiscordBot
     return cls(settings, service, **options)

@@ -29,9 +29,7 @@ from bot.redact import current, redact, terminal_text
 if TYPE_CHECKING:
     from bot.answer.evidence import Backed, Evidence
     from bot.answer.model import Answer, Citation
-    from bot.service import Status
-    from index.build import UpdateReport
-    from index.feeds import FetchReport
+    from bot.service import FetchReport, Status, UpdateReport
     from index.types import Hit
 
 MESSAGE_LIMIT = 2000

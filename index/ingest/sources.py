@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from index.errors import SourceError
+from index.errors import describe as describe  # build and watch read it here
+from index.errors import first_line as _first_line
 from index.ingest.stories import find_date, split_stories
 from index.types import Article
 
@@ -276,17 +278,6 @@ def _read_json(text: str, suffix: str, warnings: list[str]) -> list[RawDoc]:
     if not docs:
         raise SourceError("no object with a text/content/body field")
     return docs
-
-
-def _first_line(exc: BaseException, limit: int = 120) -> str:
-    """An exception's message cut to one short line, fit for a problem report."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def describe(exc: BaseException) -> str:
-    """`<ExceptionType>: <short message>` for a failure nobody foresaw."""
-    return f"{type(exc).__name__}: {_first_line(exc)}"
 
 
 def html_to_doc(html: str) -> RawDoc:

@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from index.dates import DATE_PATTERNS as _DATE_RES
+from index.dates import MONTH_NUMBER as _MONTH_NUM
+from index.dates import find_date as find_date
 from index.ingest.clean import clean_lines
 
 # A line that opens a block of other stories on the same page ("More from Ukraine").
@@ -21,45 +24,6 @@ _MORE_RE = re.compile(
     r"top stories|trending( now)?)$",
     re.IGNORECASE,
 )
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_MONTH_NUM = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_DATE_RES = [
-    # May 26, 2025 / May 26 2025 / Sept. 3rd, 2024
-    re.compile(
-        rf"\b(?P<m>{_MONTHS})\.? (?P<d>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y>(?:19|20)\d\d)\b",
-        re.IGNORECASE,
-    ),
-    # 26 May 2025
-    re.compile(
-        rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?P<m>{_MONTHS})\.?,? (?P<y>(?:19|20)\d\d)\b",
-        re.IGNORECASE,
-    ),
-    # 2025-05-26
-    re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?!\d)"),
-]
 _SENTENCE_END = (".", "!", "…", '"', "”", ":", ";", ",")
 _WEEKDAY_RE = re.compile(
     r"(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?\.?,?\s+", re.I
@@ -96,23 +60,6 @@ class Story:
     # Where the date came from: "metadata", "front-matter", "sidecar", "filename" (as the
     # caller says) or "dateline" (the top of the story); "" when the story is undated.
     dated_by: str = ""
-
-
-def find_date(text: str) -> date | None:
-    """The first calendar date written in `text`, if any."""
-    best: tuple[int, date] | None = None
-    for pattern in _DATE_RES:
-        for match in pattern.finditer(text):
-            month = match.group("m")
-            month_num = int(month) if month.isdigit() else _MONTH_NUM[month.lower().rstrip(".")]
-            try:
-                found = date(int(match.group("y")), month_num, int(match.group("d")))
-            except ValueError:
-                continue
-            if best is None or match.start() < best[0]:
-                best = (match.start(), found)
-            break
-    return best[1] if best else None
 
 
 def _date_at(text: str) -> tuple[date, int] | None:

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from index.errors import StoreError
+from index.store import sentvec
 from index.store.guard import chroma_errors
 from index.store.manifest import ManifestStore
-from index.types import Chunk
+from index.types import Chunk, Filters
 
 _WRITE_BATCH = 1000
 
@@ -21,6 +22,20 @@ _WRITE_BATCH = 1000
 def date_to_epoch(day: date) -> int:
     """Chroma range filters take numbers only, so dates are also stored as epoch seconds."""
     return int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
+
+
+def chroma_where(filters: Filters) -> dict[str, Any] | None:
+    """The Chroma `where` clause of a search's sources and date range (None: everything)."""
+    clauses: list[dict[str, Any]] = []
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if filters.since:
+        clauses.append({"date_ts": {"$gte": date_to_epoch(filters.since)}})
+    if filters.until:
+        clauses.append({"date_ts": {"$lte": date_to_epoch(filters.until)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
@@ -43,8 +58,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
         meta["undated"] = True  # Chroma cannot filter on a missing field
     if chunk.file_time:
         meta["file_time"] = chunk.file_time
-    if chunk.sentence_vectors:
-        meta["sv"] = chunk.sentence_vectors
+    if chunk.sentence_vectors is not None and len(chunk.sentence_vectors):
+        meta["sv"] = sentvec.encode(chunk.sentence_vectors)  # stored as text, read as arrays
     return meta
 
 
@@ -65,7 +80,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any] | None) -> 
         outlet=meta.get("outlet"),
         dated_by=str(meta.get("dated_by", "")),
         file_time=str(meta.get("file_time", "")),
-        sentence_vectors=meta.get("sv", ""),
+        sentence_vectors=sentvec.decode(meta["sv"]) if meta.get("sv") else None,
     )
 
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from bot.discord.cogs.admin import AdminCog
 from bot.discord.work import Worker
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from index.build import UpdateReport
 from index.feeds import FeedResult, FetchReport, feed_registry
 
@@ -15,8 +15,12 @@ from index.feeds import FeedResult, FetchReport, feed_registry
 class Service:
     """Records the order of calls; the update reports one added file."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.calls: list[str] = []
+
+    def feeds_registered(self) -> bool:
+        return feed_registry(self.settings).path.exists()
 
     def refresh_feeds(self) -> FetchReport:
         self.calls.append("refresh_feeds")
@@ -29,7 +33,7 @@ class Service:
 
 def cog_for(tmp_path: Path) -> tuple[AdminCog, Service]:
     settings = load_settings(_env_file=None, data_dir=tmp_path / "data", articles_dir=tmp_path)
-    service = Service()
+    service = Service(settings)
     bot = SimpleNamespace(settings=settings, service=service, worker=Worker(2))
     return AdminCog(bot), service  # type: ignore[arg-type]
 

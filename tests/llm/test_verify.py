@@ -7,7 +7,6 @@ import numpy as np
 from bot.answer.citations import MarkerStream, markers, rewrite_markers
 from bot.answer.prompt import group_sources
 from bot.answer.verify import drop_reference_list, verify
-from index.store import sentvec
 from index.text import sentences
 from index.types import Chunk, Hit
 
@@ -121,7 +120,7 @@ def test_semantic_similarity_supports_a_paraphrase() -> None:
     n = len(sentences(text))
     vec = np.zeros((n, 384), dtype=np.float32)
     vec[:, 0] = 1.0
-    chunk = Chunk("c", "a", "a.txt", "Story", text, 0, sentence_vectors=sentvec.encode(vec))
+    chunk = Chunk("c", "a", "a.txt", "Story", text, 0, sentence_vectors=vec)
     src = group_sources([Hit(chunk, 1.0)])
     claim = "Army bosses convened in Brussels [1]."
 

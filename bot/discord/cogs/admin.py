@@ -22,13 +22,11 @@ from bot.discord.formatting import (
     update_report_text,
 )
 from bot.discord.work import failure_reply
-from index.errors import NewsbotError
-from index.ingest.sources import describe
+from index.errors import NewsbotError, describe
 
 if TYPE_CHECKING:
     from bot.discord.client import NewsDiscordBot
-    from index.build import Problem, UpdateReport
-    from index.feeds import FetchReport
+    from bot.service import FetchReport, Problem, UpdateReport
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +126,9 @@ class AdminCog(commands.Cog):
 
         A feed or page that fails is only logged: the update runs on what was fetched.
         None when no feed is registered or the refresh failed as a whole."""
-        from index.feeds import feed_registry
-
-        if not feed_registry(self.bot.settings).path.exists():
-            return None  # no feed was ever registered
         try:
+            if not await self.bot.worker.run(self.bot.service.feeds_registered):
+                return None  # no feed was ever registered
             report = await self.bot.worker.run(self.bot.service.refresh_feeds)
         except NewsbotError as exc:
             log.warning("feed refresh failed: %s", exc)

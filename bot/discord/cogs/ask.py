@@ -41,10 +41,11 @@ from bot.discord.formatting import (
 )
 from bot.discord.streaming import DraftStream
 from bot.discord.work import failure_reply
-from index.retrieve import Filters
+from index.types import Filters
 
 if TYPE_CHECKING:
     from bot.discord.client import NewsDiscordBot
+    from bot.service import NewsBot
 
 log = logging.getLogger(__name__)
 
@@ -500,11 +501,10 @@ class AskCog(commands.Cog):
         return last
 
 
-def _indexed_sources(service: object) -> list[str]:
+def _indexed_sources(service: NewsBot) -> list[str]:
     """Article files the index knows, for autocompletion ([] when it cannot tell)."""
     try:
-        manifest = service.ws.manifest()  # type: ignore[attr-defined]
-        return sorted(str(name) for name in manifest.files) if manifest else []
+        return service.source_names()
     except Exception:  # autocompletion is a convenience: never fail because of it
         log.debug("no source names for autocompletion", exc_info=True)
         return []
