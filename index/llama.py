@@ -40,8 +40,9 @@ from llama_index.core.schema import (
 from pydantic import Field
 
 from index.fusion import collapse_near_duplicates, diversify
-from index.retrieve import Filters, Retriever
-from index.settings import Settings
+from index.retrieve import Retriever
+from index.types import Filters
+from index.settings import IndexConfig, load_config
 from index.text import facts
 from index.types import Chunk, Hit
 from index.workspace import Workspace
@@ -111,9 +112,12 @@ class NewsbotRetriever(BaseRetriever):
         self.dense_weight = dense_weight
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> NewsbotRetriever:
-        """Over the index that `settings` name (as `newsbot index` built it)."""
-        return cls(Retriever(Workspace(settings)), **kwargs)
+    def from_settings(
+        cls, settings: IndexConfig | None = None, **kwargs: Any
+    ) -> NewsbotRetriever:
+        """Over the index that `settings` name (as `newsbot index` built it); by default the
+        one the environment and `.env` name, as for the CLI."""
+        return cls(Retriever(Workspace(settings or load_config(IndexConfig))), **kwargs)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         query = query_bundle.query_str

@@ -18,8 +18,9 @@ from llama_index.core.llms import MockLLM
 
 from index.build import Indexer
 from index.llama import NewsbotRetriever
-from index.retrieve import Filters, Retriever
-from index.settings import load_settings
+from bot.settings import load_settings
+from index.retrieve import Retriever
+from index.types import Filters
 from index.workspace import Workspace
 from tests.conftest import ROOT, SAMPLE_ARTICLES
 
