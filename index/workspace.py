@@ -40,12 +40,12 @@ class Workspace:
     def __init__(self, settings: Settings, chroma_path: Path | None = None) -> None:
         self.settings = settings
         self.chroma_path = chroma_path or settings.chroma_path
-        self.written_generation: int | None = None  # set when this process updates the index
         self._opened: str | None = None  # the real folder of the store this process opened
 
     @property
     def bm25_dir(self) -> Path:
-        """Local keyword index; with a Chroma server each machine keeps its own copy."""
+        """Where published snapshots (keyword index + live chunks, see index.store.bm25)
+        live; with a Chroma server each machine keeps its own copy."""
         return self.settings.data_dir / f"bm25-{self.settings.collection}"
 
     @property
@@ -134,14 +134,15 @@ class Workspace:
 
         Embedded Chroma keeps its vector index in memory, so a bot process does not see
         vectors that a separate `newsbot index` process added until it opens the store again.
+        The store object replaced keeps working for whoever still holds it (a search in
+        flight on another thread); the next use of `store` opens the folder afresh.
         """
         if self.settings.chroma_url:
             return
-        from chromadb.api.client import SharedSystemClient
-
-        self.__dict__.pop("store", None)
+        old = self.__dict__.pop("store", None)
         self._opened = None
-        SharedSystemClient.clear_system_cache()
+        if old is not None:
+            old.release()
 
     # --- rebuilds of an embedded store -------------------------------------------------
 
