@@ -203,9 +203,8 @@ class Indexer:
         `progress` hears of files done; `phases` of what the update is doing right now
         (see PhaseProgress), so a display never sits on a number that no longer moves.
 
-        Crash-safe: chunks are written first, then the file's manifest record switches to
-        them, and stale chunks are deleted last, so a kill at any point leaves every article
-        in its old or its new state; the next run collects what was left over.
+        Crash-safe: a kill at any point leaves every article in its old or its new state,
+        and the next run collects what was left over (the order is in `_update`).
         """
         settings = self.ws.settings
         roots = roots or [settings.articles_dir]
@@ -233,7 +232,11 @@ class Indexer:
         self, roots: list[Path], progress: Progress | None, lock: IndexLock
     ) -> UpdateReport:
         """Build a whole new embedded store beside the live one and swap it in at the end:
-        the old store is never read (it may be damaged) and keeps serving until the swap."""
+        the old store is never read (it may be damaged) and keeps serving until the swap.
+
+        The new snapshot is published just before the swap; readers keep the snapshot they
+        hold until the store they read has moved to its generation too.
+        """
         staged = self.ws.staging()
         if "embedder" in self.ws.__dict__:
             staged.__dict__["embedder"] = self.ws.embedder

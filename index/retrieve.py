@@ -148,6 +148,8 @@ class Retriever:
     def _next_view(self, state: State, pointer: str | None, old: View | None) -> View:
         """The view of the store's current generation, built from its published snapshot."""
         snapshot, problem = self._snapshot(state)
+        if self.ws.settings.chroma_url:
+            pointer = current_name(self.ws.bm25_dir)  # a copy brought up to date is new
         if (
             snapshot is None
             and old is not None
@@ -259,8 +261,11 @@ class Retriever:
         """The k best passages for `query`, near-duplicates collapsed, articles mixed."""
         n = max(self.ws.settings.candidates, k * 3)
         view, qvec, dense, sparse = self._rankings(query, n, filters or Filters())
+        rankings = {"dense": [c.chunk_id for c, _ in dense]}
+        if view.keyword is not None:  # without it, scores scale to the dense ranking alone
+            rankings["bm25"] = [h.chunk_id for h in sparse]
         fused = reciprocal_rank_fusion(
-            {"dense": [c.chunk_id for c, _ in dense], "bm25": [h.chunk_id for h in sparse]},
+            rankings,
             weights={
                 "dense": self.ws.settings.dense_weight if dense_weight is None else dense_weight
             },
