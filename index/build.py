@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.errors import SourceError
+from index.errors import SourceError, StoreError
 from index.ingest.chunk import Chunker
 from index.ingest.sources import (
     describe,
@@ -27,9 +27,9 @@ from index.ingest.sources import (
     unsupported_message,
 )
 from index.lock import IndexLock
-from index.store.bm25 import build_bm25, keyword_index_current
+from index.store.bm25 import SnapshotBuilder, load_snapshot
 from index.store.embedder import PendingEmbeddings
-from index.store.manifest import DATING, FileEntry, Manifest, State, now
+from index.store.manifest import DATING, FileEntry, Manifest, ManifestStore, State, now
 from index.text import sentence_spans
 from index.types import Chunk
 from index.workspace import Workspace
@@ -99,6 +99,18 @@ class _Group:
     files: list[_Pending]
     chunks: list[Chunk]
     embedded: PendingEmbeddings
+
+
+@dataclass
+class _Run:
+    """One update in progress: the manifest it works on and what it has done so far."""
+
+    manifest: Manifest
+    records: ManifestStore
+    report: UpdateReport
+    snapshot: SnapshotBuilder  # terms of the chunks written, for the snapshot to publish
+    stale: set[str] = field(default_factory=set)  # chunks to delete once nothing lists them
+    live: set[str] = field(default_factory=set)  # what the published generation lists
 
 
 def fault_point(name: str) -> None:
@@ -173,8 +185,10 @@ class Indexer:
     @property
     def chunker(self) -> Chunker:
         if self._chunker is None:
-            s = self.ws.settings.index
-            self._chunker = Chunker(self.ws.embedder.tokens, s.chunk_tokens, s.chunk_overlap)
+            s = self.ws.settings
+            self._chunker = Chunker(
+                self.ws.embedder.tokens, s.index.chunk_tokens, s.index.chunk_overlap
+            )
         return self._chunker
 
     def update(
@@ -190,9 +204,8 @@ class Indexer:
         `progress` hears of files done; `phases` of what the update is doing right now
         (see PhaseProgress), so a display never sits on a number that no longer moves.
 
-        Crash-safe: chunks are written first, then the file's manifest record switches to
-        them, and stale chunks are deleted last, so a kill at any point leaves every article
-        in its old or its new state; the next run collects what was left over.
+        Crash-safe: a kill at any point leaves every article in its old or its new state,
+        and the next run collects what was left over (the order is in `_update`).
         """
         settings = self.ws.settings
         roots = roots or [settings.index.articles_dir]
@@ -220,7 +233,11 @@ class Indexer:
         self, roots: list[Path], progress: Progress | None, lock: IndexLock
     ) -> UpdateReport:
         """Build a whole new embedded store beside the live one and swap it in at the end:
-        the old store is never read (it may be damaged) and keeps serving until the swap."""
+        the old store is never read (it may be damaged) and keeps serving until the swap.
+
+        The new snapshot is published just before the swap; readers keep the snapshot they
+        hold until the store they read has moved to its generation too.
+        """
         staged = self.ws.staging()
         if "embedder" in self.ws.__dict__:
             staged.__dict__["embedder"] = self.ws.embedder
@@ -235,13 +252,40 @@ class Indexer:
             report.warnings.append(
                 Problem(str(damaged), "the old index store was damaged; kept here, not used")
             )
-        self.ws.written_generation = staged.written_generation
         return report
 
     def _update(
         self, roots: list[Path], rebuild: bool, progress: Progress | None, lock: IndexLock
     ) -> UpdateReport:
+        """One update, phase by phase, in the order that makes it crash-safe:
+
+        1. `_open`: load the manifest (or start afresh) and mark it unclean. A kill from
+           here on leaves chunks that no record lists; the next run's `_open` deletes them.
+        2. `_scan`, `_remove_gone`, `_diff`: find the files; records of deleted files go at
+           once (their chunks only become stale), changed files are queued.
+        3. `_embed_and_write`: per group, the chunks are written first, then the group's
+           file records switch to them in one write, so a kill leaves every file in its old
+           or its new state.
+        4. `_publish`: the snapshot of the new generation (keyword index + live chunks) is
+           built from the chunks just written and published in one rename, then the state
+           moves to that generation; readers follow from their next search.
+        5. `_finish`: chunks no record lists any more are deleted, and only then is the
+           manifest marked clean.
+        """
         started = time.perf_counter()
+        run = self._open(rebuild)
+        seen, prefixes = self._scan(roots, run.report)
+        self._remove_gone(seen, prefixes, run)
+        todo = self._diff(seen, run)
+        self._embed_and_write(todo, run, progress, lock)
+        self._publish(run)
+        self._finish(run)
+        run.report.seconds = time.perf_counter() - started
+        return run.report
+
+    def _open(self, rebuild: bool) -> _Run:
+        """The manifest to update (a new one when the index must be rebuilt), after the
+        leftovers of a killed update are collected; marked unclean until `_finish`."""
         settings = self.ws.settings
         store, records = self.ws.store, self.ws.store.manifest
         manifest = None if rebuild else records.load()
@@ -271,6 +315,7 @@ class Indexer:
             store.reset()
             records = store.manifest  # the collections were recreated
             manifest = Manifest(State(model_id, settings.index.chunk_tokens))
+            snapshot = SnapshotBuilder(self.ws.bm25_dir, reuse=False)
         else:
             store.probe()  # a store that cannot be queried fails here, with advice
             lost = self._lost_files(manifest)
@@ -285,11 +330,16 @@ class Indexer:
                 orphans = store.ids() - manifest.live_chunks()
                 store.delete(orphans)
                 report.recovered = len(orphans)
+            # terms of unchanged chunks come from the snapshot of the index we start from
+            snapshot = SnapshotBuilder(self.ws.bm25_dir, base=manifest.state.generation)
         manifest.state.clean = False
         records.set_state(manifest.state)
+        return _Run(manifest, records, report, snapshot)
 
+    def _scan(self, roots: list[Path], report: UpdateReport) -> tuple[dict[str, Path], list[str]]:
+        """The article files under `roots` by manifest name, and the roots' name prefixes."""
         seen: dict[str, Path] = {}
-        prefixes = [_name_prefix(root, settings.index.articles_dir) for root in roots]
+        prefixes = [_name_prefix(root, self.ws.settings.index.articles_dir) for root in roots]
         for root, prefix in zip(roots, prefixes, strict=True):
             for path, rel in discover(root):
                 seen[prefix + printable(rel)] = path
@@ -298,17 +348,23 @@ class Indexer:
                 for rel in unsupported(root)
             )
         report.files_seen = len(seen)
-        stale: set[str] = set()
-        gone = sorted(n for n in set(manifest.files) - set(seen) if _owned(n, prefixes))
-        records.remove(gone)
-        for name in gone:
-            stale.update(manifest.files.pop(name).chunks)
-            report.removed += 1
-            report.changes.append(("removed", name))
+        return seen, prefixes
 
+    def _remove_gone(self, seen: dict[str, Path], prefixes: list[str], run: _Run) -> None:
+        """Drop the records of files deleted under the roots; their chunks become stale."""
+        gone = sorted(n for n in set(run.manifest.files) - set(seen) if _owned(n, prefixes))
+        run.records.remove(gone)
+        for name in gone:
+            run.stale.update(run.manifest.files.pop(name).chunks)
+            run.report.removed += 1
+            run.report.changes.append(("removed", name))
+
+    def _diff(self, seen: dict[str, Path], run: _Run) -> list[tuple[str, Path, str]]:
+        """(name, path, sha256) of the files that are new or changed; the rest are counted."""
+        manifest, report = run.manifest, run.report
         todo: list[tuple[str, Path, str]] = []
         owner = {entry.sha256: name for name, entry in manifest.files.items()}
-        max_bytes = int(settings.index.max_file_mb * 2**20)
+        max_bytes = int(self.ws.settings.index.max_file_mb * 2**20)
         for checked, (name, path) in enumerate(seen.items()):
             self._tell("reading", checked, len(seen))
             try:
@@ -328,51 +384,69 @@ class Indexer:
             else:
                 owner[digest] = name
                 todo.append((name, path, digest))
+        return todo
 
-        # Group N+1 is embedded (on every core) while group N is written and further files
-        # are read and chunked here: the model never waits for I/O.
+    def _embed_and_write(
+        self,
+        todo: list[tuple[str, Path, str]],
+        run: _Run,
+        progress: Progress | None,
+        lock: IndexLock,
+    ) -> None:
+        """Chunk, embed and write the queued files, group by group.
+
+        Group N+1 is embedded (on every core) while group N is written and further files
+        are read and chunked here: the model never waits for I/O.
+        """
         ahead: _Group | None = None
         pending: list[_Pending] = []
         self._queued = 0
         for done, (name, path, digest) in enumerate(todo, 1):
             self._tell("chunking", done - 1, len(todo))
-            item = self._prepare(name, path, digest, manifest, report)
+            item = self._prepare(name, path, digest, run.manifest, run.report)
             if item:
                 pending.append(item)
             if sum(len(p.chunks) for p in pending) >= _FLUSH_CHUNKS:
                 group = self._embed(pending)
                 if ahead:
-                    stale |= self._write(ahead, manifest, report)
+                    self._write(ahead, run)
                     lock.renew()
                 ahead, pending = group, []
             if progress:
                 progress(done, len(todo))
         for group in (ahead, self._embed(pending) if pending else None):
             if group:
-                stale |= self._write(group, manifest, report)
+                self._write(group, run)
 
-        live = manifest.live_chunks()
+    def _publish(self, run: _Run) -> None:
+        """Publish the snapshot of a new generation when anything changed (or repair the
+        published one when it is missing or damaged), then move the state to it."""
+        manifest, report = run.manifest, run.report
+        run.live = manifest.live_chunks()
         if report.changed or report.recovered:
             # never reuse a number, even after a rebuild restarted the manifest
             generation = max(manifest.state.generation + 1, time.time_ns() // 1_000_000)
             manifest.state.generation = generation
-        if (
-            report.changed
-            or report.recovered
-            or not keyword_index_current(self.ws.bm25_dir, manifest.state.generation)
-        ):
+        if report.changed or report.recovered or not self._snapshot_ok(manifest.state.generation):
             self._tell("keyword index")
-            build_bm25(sorted(live), store.get, self.ws.bm25_dir, manifest.state.generation)
+            run.snapshot.publish(manifest.state.generation, run.live, self.ws.store.get)
         manifest.state.updated_at = now()
-        records.set_state(manifest.state)  # readers move to the new generation
-        self.ws.written_generation = manifest.state.generation
+        run.records.set_state(manifest.state)  # readers move to the new generation
+
+    def _snapshot_ok(self, generation: int) -> bool:
+        """Can readers load the published snapshot, and is it of this generation?"""
+        try:
+            return load_snapshot(self.ws.bm25_dir).generation == generation
+        except StoreError:
+            return False
+
+    def _finish(self, run: _Run) -> None:
+        """Delete the chunks no record lists any more, then mark the manifest clean."""
         fault_point("before-cleanup")
-        store.delete(stale - live)
-        manifest.state.clean = True  # only now: a kill before this is cleaned up next run
-        records.set_state(manifest.state)
-        report.chunks = len(live)
-        report.seconds = time.perf_counter() - started
-        return report
+        self.ws.store.delete(run.stale - run.live)
+        run.manifest.state.clean = True  # only now: a kill before this is cleaned up next run
+        run.records.set_state(run.manifest.state)
+        run.report.chunks = len(run.live)
 
     def _lost_files(self, manifest: Manifest) -> list[str]:
         """Files whose chunks the manifest lists but the store does not hold (a store
@@ -425,12 +499,13 @@ class Indexer:
         self._inflight.append(embedded)
         return _Group(pending, chunks, embedded)
 
-    def _write(self, group: _Group, manifest: Manifest, report: UpdateReport) -> set[str]:
+    def _write(self, group: _Group, run: _Run) -> None:
         """Write an embedded group, then switch its files' records to the new chunks.
 
-        Returns the chunk ids the switch made stale; they are deleted at the very end, so
-        readers that still hold the previous manifest keep finding them meanwhile.
+        The chunks the switch made stale are added to `run.stale`; they are deleted at the
+        very end, so readers that still hold the previous generation keep finding them.
         """
+        manifest, report = run.manifest, run.report
         embedded = [report.embedded]
 
         def on_batch(n: int) -> None:
@@ -447,14 +522,14 @@ class Indexer:
         self.ws.store.upsert(chunks, vectors)
         manifest.state.dimensions = int(vectors.shape[1])  # recorded with the next state write
         fault_point("after-upsert")
+        run.snapshot.add(chunks)  # the keyword index is built from these, not read back
         report.embedded += len(chunks)
         entries: dict[str, FileEntry] = {}
-        stale: set[str] = set()
         for item in group.files:
             old = manifest.files.get(item.source)
             keep = {c.chunk_id for c in item.chunks}
             if old:
-                stale.update(cid for cid in old.chunks if cid not in keep)
+                run.stale.update(cid for cid in old.chunks if cid not in keep)
             entries[item.source] = FileEntry(
                 sha256=item.sha256,
                 articles=item.articles,
@@ -466,7 +541,6 @@ class Indexer:
             else:
                 report.updated += 1
             report.changes.append(("added" if item.is_new else "updated", item.source))
-        self.ws.store.manifest.put(entries)  # the switch: one write for the whole group
+        run.records.put(entries)  # the switch: one write for the whole group
         fault_point("after-switch")
         manifest.files.update(entries)
-        return stale

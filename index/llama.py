@@ -41,10 +41,9 @@ from pydantic import Field
 
 from index.fusion import collapse_near_duplicates, diversify
 from index.retrieve import Retriever
-from index.types import Filters
 from index.settings import IndexConfig, load_config
 from index.text import facts
-from index.types import Chunk, Hit
+from index.types import Chunk, Filters, Hit
 from index.workspace import Workspace
 
 # What a prompt shows of each passage: the rest is for code (ids, ranks), not for the LLM.
@@ -112,9 +111,7 @@ class NewsbotRetriever(BaseRetriever):
         self.dense_weight = dense_weight
 
     @classmethod
-    def from_settings(
-        cls, settings: IndexConfig | None = None, **kwargs: Any
-    ) -> NewsbotRetriever:
+    def from_settings(cls, settings: IndexConfig | None = None, **kwargs: Any) -> NewsbotRetriever:
         """Over the index that `settings` name (as `newsbot index` built it); by default the
         one the environment and `.env` name, as for the CLI."""
         return cls(Retriever(Workspace(settings or load_config(IndexConfig))), **kwargs)

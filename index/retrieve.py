@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass, replace
@@ -15,20 +16,35 @@ from index.fusion import (
     prefer_recent,
     reciprocal_rank_fusion,
 )
-from index.store.bm25 import KeywordHit, KeywordIndex, open_keyword_index
-from index.store.chroma import chroma_where, date_to_epoch
+from index.store.bm25 import (
+    PROCESS,
+    KeywordHit,
+    KeywordIndex,
+    Snapshot,
+    SnapshotBuilder,
+    current_name,
+    load_snapshot,
+    scratch_dir,
+)
+from index.store.chroma import ChromaStore, chroma_where, date_to_epoch
+from index.store.manifest import State
 from index.text import facts
 from index.types import Chunk, Filters, Hit
 from index.workspace import Workspace
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
-class _View:
-    """What one manifest generation makes visible: its live chunks and keyword index."""
+class View:
+    """What searches see of one published index generation. Immutable: a search keeps the
+    view it started with, while a newer one is swapped in beside it for the next search."""
 
     generation: int
-    live: frozenset[str]
-    keyword: KeywordIndex
+    live: frozenset[str]  # chunks the generation lists; any other chunk is never shown
+    keyword: KeywordIndex | None  # None: no usable snapshot, so dense retrieval only
+    store: ChromaStore  # the store handle that sees this generation's vectors
+    pointer: str | None  # the published snapshot's name when this view was made
     dimensions: int = 384
 
 
@@ -61,15 +77,25 @@ def _same_story(kept: Hit, copy: Hit) -> Hit:
 
 
 class Retriever:
-    """Searches one workspace, following the index as updates land (any process's)."""
+    """Searches one workspace, following the index as updates land (any process's).
+
+    Reading never writes: a search reads the manifest's state (one small request) and the
+    name of the published snapshot (one small file), and moves to a new view only when
+    either changed. The snapshot is built and published by the indexer; when it is missing,
+    damaged or not of the store's generation, the reader keeps the view it has for that
+    generation or searches without keywords, with one warning, until `newsbot index`
+    repairs it. Only with a Chroma server, where each machine keeps its own copy of the
+    snapshot and no indexer runs on most of them, does a reader bring its copy up to date
+    (derived from the server, written beside the copy in use and swapped in).
+    """
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        self._view: _View | None = None
+        self._view: View | None = None
         self._lock = threading.Lock()
 
-    def view(self) -> _View:
-        """The current view; one small manifest read, a reload only when it changed."""
+    def view(self) -> View:
+        """The current view; one small manifest read, a new view only when it changed."""
         if "store" not in self.ws.__dict__:  # first search: load the model meanwhile
             warm = getattr(self.ws.embedder, "warm", None)
             if warm is not None:
@@ -86,28 +112,93 @@ class Retriever:
             raise EmptyIndexError("Nothing is indexed yet. Run `newsbot index` first.")
         if state.model != self.ws.embedder.model_id:
             raise StoreError(embedder_mismatch(state.model, self.ws.embedder.model_id))
+        pointer = current_name(self.ws.bm25_dir)
+        view = self._view
+        if view is not None and (view.generation, view.pointer) == (state.generation, pointer):
+            return view
         with self._lock:
-            if self._view is None or self._view.generation != state.generation:
-                if self._view is not None and state.generation != self.ws.written_generation:
-                    self.ws.reopen_store()  # another process changed it
-                records = self.ws.store.manifest
-                manifest = records.load()
-                if manifest is None:
-                    raise EmptyIndexError("Nothing is indexed yet. Run `newsbot index` first.")
-                live = manifest.live_chunks()
-                # stale when e.g. another machine indexed into the shared Chroma server
-                keyword = open_keyword_index(
-                    self.ws.bm25_dir, manifest.state.generation, sorted(live), self.ws.store.get
-                )
-                self._view = _View(
-                    manifest.state.generation, frozenset(live), keyword, manifest.state.dimensions
-                )
-            return self._view
+            view = self._view
+            if view is None or (view.generation, view.pointer) != (state.generation, pointer):
+                self._view = view = self._next_view(state, pointer, view)
+            return view
+
+    def _next_view(self, state: State, pointer: str | None, old: View | None) -> View:
+        """The view of the store's current generation, built from its published snapshot."""
+        snapshot, problem = self._snapshot(state)
+        if self.ws.settings.index.chroma_url:
+            pointer = current_name(self.ws.bm25_dir)  # a copy brought up to date is new
+        if (
+            snapshot is None
+            and old is not None
+            and old.keyword is not None
+            and old.generation == state.generation
+        ):
+            # the published one is damaged or of another generation (a rebuild between its
+            # two renames): keep the snapshot this generation was loaded with
+            return replace(old, pointer=pointer)
+        fresh = old is None or old.generation == state.generation
+        if not fresh and (snapshot is None or snapshot.writer != PROCESS):
+            self.ws.reopen_store()  # another process changed it: see its vectors
+        store = self.ws.store
+        if snapshot is not None and state.clean:
+            live = snapshot.live
+        else:
+            # No snapshot, or an update is running or was killed: its file records may
+            # have moved past the last snapshot, and they are what is live.
+            manifest = store.manifest.load()
+            if manifest is None:
+                raise EmptyIndexError("Nothing is indexed yet. Run `newsbot index` first.")
+            live = frozenset(manifest.live_chunks())
+        if snapshot is None:
+            log.warning(
+                "Searching without the keyword index: %s Run `newsbot index` to repair it.",
+                problem,
+            )
+        keyword = snapshot.keyword if snapshot is not None else None
+        return View(state.generation, live, keyword, store, pointer, state.dimensions)
+
+    def _snapshot(self, state: State) -> tuple[Snapshot | None, str]:
+        """The published snapshot of the store's generation, or None and why not."""
+        try:
+            snapshot = load_snapshot(self.ws.bm25_dir)
+        except StoreError as exc:
+            problem = str(exc).split(" Run `newsbot index`")[0]
+        else:
+            if snapshot.generation == state.generation:
+                return snapshot, ""
+            problem = (
+                f"it was built for index generation {snapshot.generation}, "
+                f"the store is at {state.generation}."
+            )
+        if self.ws.settings.index.chroma_url:
+            return self._mirror(state), problem
+        return None, problem
+
+    def _mirror(self, state: State) -> Snapshot | None:
+        """With a Chroma server: this machine's copy of the snapshot, brought up to the
+        server's generation from the server's chunks (its known terms reused)."""
+        manifest = self.ws.store.manifest.load()
+        if manifest is None:
+            return None
+        live = manifest.live_chunks()
+        directory = self.ws.bm25_dir
+        log.info("Updating this machine's keyword index to generation %d", state.generation)
+        try:
+            try:
+                SnapshotBuilder(directory).publish(state.generation, live, self.ws.store.get)
+            except OSError:  # a read-only data folder: keep the copy in a scratch folder
+                directory = scratch_dir(directory)
+                SnapshotBuilder(directory).publish(state.generation, live, self.ws.store.get)
+            return load_snapshot(directory)
+        except (OSError, StoreError) as exc:
+            log.warning("Could not update this machine's keyword index: %s", exc)
+            return None
 
     def _rankings(
         self, query: str, n: int, filters: Filters
-    ) -> tuple[np.ndarray, list[tuple[Chunk, float]], list[KeywordHit]]:
-        """The query vector, the dense candidates (with cosine) and the BM25 candidates."""
+    ) -> tuple[View, np.ndarray, list[tuple[Chunk, float]], list[KeywordHit]]:
+        """The view searched, the query vector, the dense candidates (with cosine) and the
+        BM25 candidates."""
         view = self.view()
         if not view.live:
             raise EmptyIndexError("The index is empty. Add articles and run `newsbot index`.")
@@ -121,18 +212,21 @@ class Retriever:
             )
         dense = [
             (c, sim)
-            for c, sim in self.ws.store.query(
+            for c, sim in view.store.query(
                 qvec, min(n, len(view.live)), chroma_where(filters), counted=True
             )
             if c.chunk_id in view.live  # leftovers of a killed update are never shown
         ]
-        allowed = view.keyword.mask(
-            list(filters.sources),
-            date_to_epoch(filters.since) if filters.since else None,
-            date_to_epoch(filters.until) if filters.until else None,
-        )
-        sparse = [h for h in view.keyword.search(query, n, allowed) if h.chunk_id in view.live]
-        return qvec, dense, sparse
+        sparse: list[KeywordHit] = []
+        if view.keyword is not None:
+            allowed = view.keyword.mask(
+                list(filters.sources),
+                date_to_epoch(filters.since) if filters.since else None,
+                date_to_epoch(filters.until) if filters.until else None,
+            )
+            found = view.keyword.search(query, n, allowed)
+            sparse = [h for h in found if h.chunk_id in view.live]
+        return view, qvec, dense, sparse
 
     def search(
         self,
@@ -143,9 +237,12 @@ class Retriever:
     ) -> list[Hit]:
         """The k best passages for `query`, near-duplicates collapsed, articles mixed."""
         n = max(self.ws.settings.retrieval.candidates, k * 3)
-        qvec, dense, sparse = self._rankings(query, n, filters or Filters())
+        view, qvec, dense, sparse = self._rankings(query, n, filters or Filters())
+        rankings = {"dense": [c.chunk_id for c, _ in dense]}
+        if view.keyword is not None:  # without it, scores scale to the dense ranking alone
+            rankings["bm25"] = [h.chunk_id for h in sparse]
         fused = reciprocal_rank_fusion(
-            {"dense": [c.chunk_id for c, _ in dense], "bm25": [h.chunk_id for h in sparse]},
+            rankings,
             weights={
                 "dense": self.ws.settings.retrieval.dense_weight
                 if dense_weight is None
@@ -155,9 +252,9 @@ class Retriever:
         chunks = {c.chunk_id: c for c, _ in dense}
         cosine = {c.chunk_id: sim for c, sim in dense}
         missing = [cid for cid, _, _ in fused if cid not in chunks]
-        for chunk in self.ws.store.get(missing):
+        for chunk in view.store.get(missing):
             chunks[chunk.chunk_id] = chunk
-        for cid, vec in self.ws.store.vectors(missing).items():
+        for cid, vec in view.store.vectors(missing).items():
             cosine[cid] = float(np.dot(vec, qvec))
         hits = [
             Hit(chunk=chunks[cid], score=score, dense=cosine.get(cid), ranks=ranks)
@@ -179,11 +276,10 @@ class Retriever:
 
         For measuring what fusion buys (benchmarks), not for answering.
         """
-        _, dense, sparse = self._rankings(
-            query, max(self.ws.settings.retrieval.candidates, n * 3), Filters()
-        )
-        keyword = self.view().keyword
-        source_of = dict(zip(keyword.ids, keyword.sources, strict=True))
+        n_candidates = max(self.ws.settings.retrieval.candidates, n * 3)
+        view, _, dense, sparse = self._rankings(query, n_candidates, Filters())
+        keyword = view.keyword
+        source_of = dict(zip(keyword.ids, keyword.sources, strict=True)) if keyword else {}
         rankings = {
             "dense": [c.source for c, _ in dense],
             "bm25": [source_of[h.chunk_id] for h in sparse],

@@ -40,12 +40,12 @@ class Workspace:
     def __init__(self, settings: IndexConfig, chroma_path: Path | None = None) -> None:
         self.settings = settings
         self.chroma_path = chroma_path or settings.index.chroma_path
-        self.written_generation: int | None = None  # set when this process updates the index
         self._opened: str | None = None  # the real folder of the store this process opened
 
     @property
     def bm25_dir(self) -> Path:
-        """Local keyword index; with a Chroma server each machine keeps its own copy."""
+        """Where published snapshots (keyword index + live chunks, see index.store.bm25)
+        live; with a Chroma server each machine keeps its own copy."""
         return self.settings.index.data_dir / f"bm25-{self.settings.index.collection}"
 
     @property
@@ -65,21 +65,21 @@ class Workspace:
     def embedder(self) -> MiniLMEmbedder | RemoteEmbedder:
         """The bundled model, or the embeddings endpoint when NEWSBOT_EMBED_BASE_URL is set.
         Creating either loads nothing: the model or the HTTP client come with the first text."""
-        s = self.settings.index
-        if s.embed_base_url and s.embed_model:
+        s = self.settings
+        if s.index.embed_base_url and s.index.embed_model:
             from index.store.remote_embedder import RemoteEmbedder
 
-            key = s.embed_api_key.get_secret_value() if s.embed_api_key else None
-            return RemoteEmbedder(s.embed_base_url, s.embed_model, key)
-        return MiniLMEmbedder(s.embed_threads, s.embed_batch_size)
+            key = s.index.embed_api_key.get_secret_value() if s.index.embed_api_key else None
+            return RemoteEmbedder(s.index.embed_base_url, s.index.embed_model, key)
+        return MiniLMEmbedder(s.index.embed_threads, s.index.embed_batch_size)
 
     @cached_property
     def store(self) -> ChromaStore:
-        s = self.settings.index
-        if s.chroma_url:
-            return ChromaStore(None, s.collection, s.chroma_url)
+        s = self.settings
+        if s.index.chroma_url:
+            return ChromaStore(None, s.index.collection, s.index.chroma_url)
         self._opened = os.path.realpath(self.chroma_path)
-        if not self.vectors_checked() and not store_works(self.chroma_path, s.collection):
+        if not self.vectors_checked() and not store_works(self.chroma_path, s.index.collection):
             raise StoreError(
                 f"The index store at {self._opened} is damaged: it cannot be queried. "
                 "Run `newsbot index --rebuild` to build a new one from the articles."
@@ -87,7 +87,7 @@ class Workspace:
         path = self.chroma_path
         if path.exists() and not os.access(path, os.W_OK):
             path = _writable_copy(path)
-        store = ChromaStore(path, s.collection)
+        store = ChromaStore(path, s.index.collection)
         self.mark_vectors_checked()
         return store
 
@@ -134,14 +134,15 @@ class Workspace:
 
         Embedded Chroma keeps its vector index in memory, so a bot process does not see
         vectors that a separate `newsbot index` process added until it opens the store again.
+        The store object replaced keeps working for whoever still holds it (a search in
+        flight on another thread); the next use of `store` opens the folder afresh.
         """
         if self.settings.index.chroma_url:
             return
-        from chromadb.api.client import SharedSystemClient
-
-        self.__dict__.pop("store", None)
+        old = self.__dict__.pop("store", None)
         self._opened = None
-        SharedSystemClient.clear_system_cache()
+        if old is not None:
+            old.release()
 
     # --- rebuilds of an embedded store -------------------------------------------------
 

@@ -1,19 +1,28 @@
-"""Keyword index (BM25 via bm25s) over the same chunks as Chroma.
+"""Published index snapshots: the keyword index (BM25 via bm25s) and the live chunk set of
+one index generation, written once by the indexer and only ever read afterwards.
 
-Each update writes a whole new index and swaps it in with one rename, so readers see the
-old or the new index, never a mix. The terms of every chunk are kept beside the index (as
-ids into a vocabulary), so an update tokenizes and fetches only the chunks that are new:
-what an update costs grows with what changed, not with the corpus.
+A snapshot is a folder `g<generation>-<pid>-<tag>` under the snapshot directory; the file
+`CURRENT` names the published one. Publishing writes a whole new folder, then replaces
+`CURRENT` in one rename, so a reader finds the old snapshot or the new one, never a mix,
+and nothing it has loaded ever changes under it. Readers never build or repair one: the
+indexer does (`newsbot index`), and a reader that finds none it can use searches without
+keywords meanwhile (see `index.retrieve`).
+
+The terms of every chunk are kept in the snapshot (as ids into a vocabulary), so the next
+publish tokenizes only the chunks that update embedded: what an update costs grows with
+what changed, not with the corpus.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
+import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +34,10 @@ from index.text import terms
 from index.types import Chunk
 
 _NO_DATE = -1
+_KEEP_SECONDS = 120.0  # folders this young may be another publisher's work in progress
+# Which process published a snapshot: a reader in the same process shares its Chroma
+# client, so it needs not reopen the store to see the new vectors.
+PROCESS = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 log = logging.getLogger(__name__)
 
 
@@ -45,165 +58,37 @@ def _bm25s():  # type: ignore[no-untyped-def]
     return bm25s
 
 
-def _current(directory: Path) -> Path | None:
+def current_name(directory: Path) -> str | None:
+    """The name of the published snapshot (one small file read), None when there is none."""
     try:
         name = (directory / "CURRENT").read_text(encoding="utf-8").strip()
     except OSError:
         return None
-    return directory / name if name else None
+    return name or None
 
 
-def keyword_index_current(directory: Path, generation: int) -> bool:
-    """Is the index on disk the one built for this manifest generation?"""
-    current = _current(directory)
-    try:
-        meta = json.loads((current / "chunks.json").read_text(encoding="utf-8"))  # type: ignore[operator]
-    except (OSError, ValueError, TypeError):
-        return False
-    return isinstance(meta, dict) and meta.get("generation") == generation
-
-
-def _previous_terms(directory: Path) -> tuple[list[str], dict[str, np.ndarray], dict]:  # type: ignore[type-arg]
-    """(vocabulary, term ids per chunk id, chunk metadata by id) of the current index."""
-    current = _current(directory)
-    try:
-        meta = json.loads((current / "chunks.json").read_text(encoding="utf-8"))  # type: ignore[operator]
-        vocab = json.loads((current / "vocab.json").read_text(encoding="utf-8"))  # type: ignore[operator]
-        with np.load(current / "terms.npz") as saved:  # type: ignore[operator]
-            flat, offsets = saved["flat"], saved["offsets"]
-        ids = meta["ids"]
-        terms_by_id = {cid: flat[offsets[i] : offsets[i + 1]] for i, cid in enumerate(ids)}
-        fields = ("articles", "sources", "dates")
-        info = {cid: tuple(meta[f][i] for f in fields) for i, cid in enumerate(ids)}
-        if not isinstance(vocab, list) or any(
-            t.size and int(t.max()) >= len(vocab) for t in terms_by_id.values()
-        ):
-            raise ValueError("terms outside the vocabulary")
-    except Exception:  # none yet, an older layout or damage: it is only a cache, start afresh
-        return [], {}, {}
-    return vocab, terms_by_id, info
-
-
-def build_bm25(
-    live: Sequence[str],
-    fetch: Callable[[list[str]], list[Chunk]],
-    directory: Path,
-    generation: int,
-) -> None:
-    """Write a fresh BM25 index over the chunk ids `live` and switch to it atomically.
-
-    Terms of chunks already in the current index are reused; only the others are fetched
-    (`fetch(ids) -> chunks`) and tokenized. Each build goes to its own sub-folder and the
-    `CURRENT` pointer is replaced in one rename, so a reader always finds a complete index,
-    even while several processes build.
-    """
-    vocab, known, info = _previous_terms(directory)
-    if len(vocab) > 2 * max(1, sum(len(t) for t in known.values())) + 1000:
-        vocab, known, info = [], {}, {}  # mostly terms of deleted chunks: start afresh
-    index_of = {term: i for i, term in enumerate(vocab)}
-    for chunk in fetch([cid for cid in live if cid not in known]):
-        ids = [index_of.setdefault(t, len(index_of)) for t in _doc_terms(chunk) or [""]]
-        known[chunk.chunk_id] = np.array(ids, dtype=np.int32)
-        date = date_to_epoch(chunk.date) if chunk.date else _NO_DATE
-        info[chunk.chunk_id] = (chunk.article_id, chunk.source, date)
-    live = [cid for cid in live if cid in known]  # fetch skips chunks that are gone
-    vocab = sorted(index_of, key=index_of.__getitem__)
-
-    name = f"g{generation}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    target = directory / name
-    target.mkdir(parents=True)
-    docs = [known[cid] for cid in live]
-    if docs:
-        model = _bm25s().BM25()
-        model.index(([d.tolist() for d in docs], dict(index_of)), show_progress=False)
-        model.save(str(target))
-    lengths = np.array([len(d) for d in docs], dtype=np.int64)
-    np.savez(
-        target / "terms.npz",
-        flat=np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
-        offsets=np.concatenate([[0], np.cumsum(lengths)]),
-    )
-    (target / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
-    meta = {
-        "generation": generation,
-        "ids": list(live),
-        "articles": [info[cid][0] for cid in live],
-        "sources": [info[cid][1] for cid in live],
-        "dates": [info[cid][2] for cid in live],
-    }
-    (target / "chunks.json").write_text(json.dumps(meta), encoding="utf-8")
-    previous = _current(directory)
-    pointer = directory / f".CURRENT.{name}"
-    pointer.write_text(name, encoding="utf-8")
-    os.replace(pointer, directory / "CURRENT")
-    keep = {name, previous.name if previous else ""}  # a reader may still be loading it
-    for old in directory.iterdir():
-        if old.is_dir() and old.name not in keep:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def open_keyword_index(
-    directory: Path,
-    generation: int,
-    live: Sequence[str],
-    fetch: Callable[[list[str]], list[Chunk]],
-) -> KeywordIndex:
-    """The keyword index for this generation, built when missing or stale and rebuilt when
-    damaged: it is derived from the store, so it is never a reason to fail.
-
-    On a read-only data folder it is built in a temporary folder instead.
-    """
-    if keyword_index_current(directory, generation):
-        try:
-            return KeywordIndex(directory)
-        except Exception as exc:
-            aside = directory.with_name(f"{directory.name}.damaged-{uuid.uuid4().hex[:6]}")
-            log.warning("The keyword index in %s is damaged (%s); rebuilding it", directory, exc)
-            try:
-                directory.rename(aside)
-            except OSError:
-                directory = _scratch(directory)
-    try:
-        build_bm25(live, fetch, directory, generation)
-    except OSError:
-        directory = _scratch(directory)
-        build_bm25(live, fetch, directory, generation)
-    return KeywordIndex(directory)
-
-
-def _scratch(directory: Path) -> Path:
-    """A writable stand-in for a keyword index folder that cannot be written."""
-    import hashlib
-    import tempfile
-
-    tag = hashlib.sha1(str(directory.resolve()).encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"newsbot-{directory.name}-{tag}"
+def _folder(directory: Path, name: str | None) -> Path:
+    if not name or "/" in name or name in (".", ".."):
+        raise OSError(f"CURRENT names no snapshot ({name!r})")
+    return directory / name
 
 
 class KeywordIndex:
-    """A loaded BM25 index; `search` is pure numpy after load."""
+    """A loaded BM25 index of one snapshot folder; `search` is pure numpy after load."""
 
-    def __init__(self, directory: Path) -> None:
-        current = _current(directory)
-        try:
-            if current is None:
-                raise OSError("no index built yet")
-            directory = current
-            meta = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
-            self.generation: int = int(meta.get("generation", -1))
-            self.ids: list[str] = [str(i) for i in meta["ids"]]
-            self.sources = np.array(meta["sources"], dtype=object)
-            self.dates = np.array(meta["dates"], dtype=np.int64)
-            if not len(self.ids) == len(self.sources) == len(self.dates):
-                raise ValueError("lists of different lengths")
-            self._model = None
-            if self.ids:
-                self._model = _bm25s().BM25.load(str(directory))
-        except Exception as exc:
-            raise StoreError(
-                f"The keyword index in {directory} is missing or unreadable "
-                f"({type(exc).__name__}: {exc})."
-            ) from None
+    def __init__(self, folder: Path) -> None:
+        meta = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
+        self.generation: int = int(meta.get("generation", -1))
+        self.ids: list[str] = [str(i) for i in meta["ids"]]
+        self.sources = np.array(meta["sources"], dtype=object)
+        self.dates = np.array(meta["dates"], dtype=np.int64)
+        if not len(self.ids) == len(self.sources) == len(self.dates):
+            raise ValueError("lists of different lengths")
+        self.absent: list[str] = [str(i) for i in meta.get("absent", [])]
+        self.writer = str(meta.get("writer", ""))
+        self._model = None
+        if self.ids:
+            self._model = _bm25s().BM25.load(str(folder))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -234,3 +119,193 @@ class KeywordIndex:
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top])]
         return [KeywordHit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One published generation as readers see it; immutable once loaded."""
+
+    name: str
+    generation: int
+    live: frozenset[str]  # the chunks its manifest listed: every other chunk is hidden
+    keyword: KeywordIndex
+    writer: str  # PROCESS of the publisher
+
+
+def load_snapshot(directory: Path) -> Snapshot:
+    """The published snapshot, read whole. StoreError (one line) when it is missing or
+    damaged; reading never changes anything on disk."""
+    name = current_name(directory)
+    try:
+        folder = _folder(directory, name)
+        keyword = KeywordIndex(folder)
+    except Exception as exc:
+        raise StoreError(
+            f"The keyword index in {directory} is missing or unreadable "
+            f"({type(exc).__name__}: {exc}). Run `newsbot index` to repair it."
+        ) from None
+    live = frozenset(keyword.ids) | frozenset(keyword.absent)
+    return Snapshot(str(name), keyword.generation, live, keyword, keyword.writer)
+
+
+def snapshot_generation(directory: Path) -> int | None:
+    """The generation of the published snapshot, from its small metadata file only."""
+    try:
+        folder = _folder(directory, current_name(directory))
+        meta = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
+        return int(meta["generation"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _previous_terms(directory: Path) -> tuple[int, list[str], dict[str, np.ndarray], dict]:  # type: ignore[type-arg]
+    """(generation, vocabulary, term ids per chunk id, chunk metadata by id) of the
+    published snapshot; nothing when there is none or it is damaged."""
+    try:
+        current = _folder(directory, current_name(directory))
+        meta = json.loads((current / "chunks.json").read_text(encoding="utf-8"))
+        vocab = json.loads((current / "vocab.json").read_text(encoding="utf-8"))
+        with np.load(current / "terms.npz") as saved:
+            flat, offsets = saved["flat"], saved["offsets"]
+        ids = meta["ids"]
+        terms_by_id = {cid: flat[offsets[i] : offsets[i + 1]] for i, cid in enumerate(ids)}
+        fields = ("articles", "sources", "dates")
+        info = {cid: tuple(meta[f][i] for f in fields) for i, cid in enumerate(ids)}
+        if not isinstance(vocab, list) or any(
+            t.size and int(t.max()) >= len(vocab) for t in terms_by_id.values()
+        ):
+            raise ValueError("terms outside the vocabulary")
+        generation = int(meta["generation"])
+    except Exception:  # none yet, an older layout or damage: the store has the chunks
+        return -1, [], {}, {}
+    return generation, vocab, terms_by_id, info
+
+
+class SnapshotBuilder:
+    """Collects the terms of a new snapshot while an update writes its chunks, then
+    publishes it.
+
+    Chunks the update embedded are added as they are written (`add`). The terms of the
+    other live chunks are reused from the published snapshot when `reuse` is set and it
+    was published for generation `base` (None: any), that is when it describes the index
+    the update started from; the rest (all of them when the snapshot is damaged, which is
+    how `newsbot index` repairs it) are read back from the store (`fetch`).
+    """
+
+    def __init__(self, directory: Path, reuse: bool = True, base: int | None = None) -> None:
+        self.directory = directory
+        generation, vocab, known, info = _previous_terms(directory) if reuse else (-1, [], {}, {})
+        if base is not None and generation != base:
+            vocab, known, info = [], {}, {}
+        self._index_of = {term: i for i, term in enumerate(vocab)}
+        self._previous, self._previous_info = known, info
+        self._terms: dict[str, np.ndarray] = {}
+        self._info: dict[str, tuple[str, str, int]] = {}
+
+    def add(self, chunks: Iterable[Chunk]) -> None:
+        """Tokenize chunks for the snapshot (the newest version of an id wins)."""
+        index_of = self._index_of
+        for chunk in chunks:
+            ids = [index_of.setdefault(t, len(index_of)) for t in _doc_terms(chunk) or [""]]
+            self._terms[chunk.chunk_id] = np.array(ids, dtype=np.int32)
+            date = date_to_epoch(chunk.date) if chunk.date else _NO_DATE
+            self._info[chunk.chunk_id] = (chunk.article_id, chunk.source, date)
+
+    def _fill(self, live: Sequence[str], fetch: Callable[[list[str]], list[Chunk]]) -> None:
+        """Terms for the live chunks that were not added: reused, else fetched."""
+        rest = []
+        for cid in live:
+            if cid in self._terms:
+                continue
+            if cid in self._previous:
+                self._terms[cid] = self._previous[cid]
+                self._info[cid] = self._previous_info[cid]
+            else:
+                rest.append(cid)
+        if rest:
+            log.info("Reading %d chunks back from the store for the keyword index", len(rest))
+            self.add(fetch(rest))  # fetch skips chunks that are gone
+
+    def publish(
+        self,
+        generation: int,
+        live: Iterable[str],
+        fetch: Callable[[list[str]], list[Chunk]],
+    ) -> str:
+        """Write the snapshot of `generation` over the chunk ids `live` and make it the
+        published one (one rename); returns its folder name."""
+        live = sorted(live)
+        self._fill(live, fetch)
+        indexed = [cid for cid in live if cid in self._terms]
+        docs, vocab = self._compact(indexed)
+        name = f"g{generation}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        target = self.directory / name
+        target.mkdir(parents=True)
+        if docs:
+            model = _bm25s().BM25()
+            vocab_dict = {term: i for i, term in enumerate(vocab)}
+            model.index(([d.tolist() for d in docs], vocab_dict), show_progress=False)
+            model.save(str(target))
+        lengths = np.array([len(d) for d in docs], dtype=np.int64)
+        np.savez(
+            target / "terms.npz",
+            flat=np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
+            offsets=np.concatenate([[0], np.cumsum(lengths)]),
+        )
+        (target / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+        meta = {
+            "generation": generation,
+            "ids": indexed,
+            "articles": [self._info[cid][0] for cid in indexed],
+            "sources": [self._info[cid][1] for cid in indexed],
+            "dates": [self._info[cid][2] for cid in indexed],
+            "absent": [cid for cid in live if cid not in self._terms],  # gone from the store
+            "writer": PROCESS,
+        }
+        (target / "chunks.json").write_text(json.dumps(meta), encoding="utf-8")
+        previous = current_name(self.directory)
+        pointer = self.directory / f".CURRENT.{name}"
+        pointer.write_text(name, encoding="utf-8")
+        os.replace(pointer, self.directory / "CURRENT")  # the publish
+        _clean_up(self.directory, {name, previous or ""})
+        return name
+
+    def _compact(self, indexed: list[str]) -> tuple[list[np.ndarray], list[str]]:
+        """The term ids of `indexed` renumbered over the terms they use (so terms of deleted
+        chunks do not pile up in the vocabulary), and that vocabulary."""
+        docs = [self._terms[cid] for cid in indexed]
+        vocab = sorted(self._index_of, key=self._index_of.__getitem__)
+        if not docs:
+            return [], []
+        used = np.unique(np.concatenate(docs))
+        renumber = np.full(len(vocab), -1, dtype=np.int32)
+        renumber[used] = np.arange(len(used), dtype=np.int32)
+        return [renumber[d] for d in docs], [vocab[i] for i in used]
+
+
+def _clean_up(directory: Path, keep: set[str]) -> None:
+    """Remove snapshots nobody will load again: not the new or the previous one (a reader
+    may still be loading it), nor a folder so young it may be another publisher's."""
+    now = time.time()
+    for old in directory.iterdir():
+        if not old.is_dir() or old.name in keep:
+            continue
+        try:
+            young = now - old.stat().st_mtime < _KEEP_SECONDS
+        except OSError:
+            continue
+        if not young:
+            shutil.rmtree(old, ignore_errors=True)
+    for pointer in directory.glob(".CURRENT.*"):  # of a publisher killed mid-way
+        with contextlib.suppress(OSError):
+            if now - pointer.stat().st_mtime >= _KEEP_SECONDS:
+                pointer.unlink()
+
+
+def scratch_dir(directory: Path) -> Path:
+    """A writable stand-in for a snapshot directory that cannot be written."""
+    import hashlib
+    import tempfile
+
+    tag = hashlib.sha1(str(directory.resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"newsbot-{directory.name}-{tag}"

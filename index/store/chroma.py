@@ -101,6 +101,7 @@ class ChromaStore:
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         self.location = url or str(path)
+        self._cache_key: str | None = None  # chromadb's key of this folder's shared client
         try:
             if url:
                 from urllib.parse import urlparse
@@ -115,8 +116,9 @@ class ChromaStore:
             else:
                 assert path is not None
                 path.mkdir(parents=True, exist_ok=True)
+                self._cache_key = str(path.resolve())
                 self._client = chromadb.PersistentClient(
-                    path=str(path.resolve()), settings=chroma_settings
+                    path=self._cache_key, settings=chroma_settings
                 )
             self._name = collection
             self._col, self._manifest_col = self._open()
@@ -159,6 +161,19 @@ class ChromaStore:
             f"{self._name}-manifest", embedding_function=None
         )
         return chunks, manifest
+
+    def release(self) -> None:
+        """Let the next store opened on this folder read its files afresh (embedded only).
+
+        chromadb shares one client per folder within a process and keeps the vector index
+        in memory, so another process's writes stay unseen until a new client loads them.
+        Only this folder's entry is dropped from chromadb's cache: this store keeps working
+        for the searches still running on it, and other folders' clients are untouched.
+        """
+        if self._cache_key is not None:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient._identifier_to_system.pop(self._cache_key, None)
 
     def reopen(self) -> None:
         """Find the collections again by name: another process's rebuild replaced them."""

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from llama_index.core.llms import MockLLM
 
+from bot.settings import load_settings
 from index.build import Indexer
 from index.llama import NewsbotRetriever
-from bot.settings import load_settings
 from index.retrieve import Retriever
 from index.types import Filters
 from index.workspace import Workspace
