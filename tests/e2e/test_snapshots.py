@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.service import NewsBot
-from index.settings import load_settings
+from bot.settings import load_settings
 
 
 def make_bot(articles: Path, data: Path) -> NewsBot:
