@@ -331,7 +331,7 @@ def _read_feed(data: bytes, warnings: list[str]) -> list[RawDoc]:
     """The entries of a feed file, each read as the story record `newsbot feeds add` would
     store for it: one parser, so a feed indexes alike from the folder and from the registry.
     """
-    from index.feeds.parse import build_story, parse_feed  # it reads RawDoc from here
+    from index.feeds.parse import build_story, parse_feed  # here: it imports this module
 
     try:
         feed = parse_feed(data)
