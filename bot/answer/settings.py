@@ -82,7 +82,7 @@ class LLMSettings(SettingsGroup):
         None,
         validation_alias="NEWSBOT_PROMPTS_DIR",
         description="Folder with the prompt templates answer.md, condense.md and decline.md "
-        "(default: the project's prompts/ folder).",
+        "(default: the templates shipped with the package).",
     )
 
     @model_validator(mode="after")

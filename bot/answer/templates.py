@@ -1,17 +1,20 @@
-"""Prompt templates, read from the top-level `prompts/` folder (or NEWSBOT_PROMPTS_DIR).
+"""Prompt templates: the `prompts` package's data files, or NEWSBOT_PROMPTS_DIR.
 
-Looked for beside the `bot` package (a checkout, an editable install), then in the working
-directory (the Docker image, where the package is installed and prompts/ copied to /app).
+The repository's top-level `prompts/` folder is their source. It is a package so that every
+install (editable or not, the Docker image) ships the templates, read with
+`importlib.resources`: the bot answers from any working directory, not only beside a checkout.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from index.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+PACKAGE = "prompts"
 NAMES = ("answer", "condense", "decline")
 
 
@@ -26,18 +29,23 @@ class Prompts:
         return self.answer.replace("{decline}", self.decline)
 
 
-def find_prompts_dir() -> Path:
-    for folder in (PROMPTS_DIR, Path.cwd() / "prompts"):
-        if all((folder / f"{name}.md").is_file() for name in NAMES):
-            return folder
-    return PROMPTS_DIR
+def packaged_prompts() -> Traversable:
+    """The templates installed with the package (ConfigError when the install lacks them)."""
+    try:
+        return resources.files(PACKAGE)
+    except ModuleNotFoundError:
+        raise ConfigError(
+            f"The prompt templates (package {PACKAGE!r}) are not installed; reinstall newsbot "
+            "or set NEWSBOT_PROMPTS_DIR to a folder with answer.md, condense.md and decline.md."
+        ) from None
 
 
 def load_prompts(folder: Path | None = None) -> Prompts:
-    folder = folder or find_prompts_dir()
+    """The templates of `folder` (NEWSBOT_PROMPTS_DIR), else the packaged ones."""
+    source: Traversable = folder if folder is not None else packaged_prompts()
     texts: dict[str, str] = {}
     for name in NAMES:
-        path = folder / f"{name}.md"
+        path = source / f"{name}.md"
         try:
             texts[name] = path.read_text(encoding="utf-8").strip()
         except OSError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import io
 import json
 import math
 import os
@@ -319,62 +318,24 @@ def html_to_doc(html: str) -> RawDoc:
     )
 
 
-_ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
-
-
-def refuse_xml_entities(data: bytes) -> None:
-    """ValueError when an XML document declares entities or references external ones.
-
-    feedparser expands entities it deems safe (plain text, one level), which still lets a
-    small feed grow to gigabytes (one long entity referenced many times), and its loose
-    parser takes the same entities. So entity expansion is off by refusing such documents
-    before feedparser sees them: defusedxml decides for well-formed XML (in any encoding
-    expat reads); a malformed document is refused when its bytes (NULs dropped, for
-    UTF-16/32) hold an entity declaration anywhere.
+def _read_feed(data: bytes, warnings: list[str]) -> list[RawDoc]:
+    """The entries of a feed file, each read as the story record `newsbot feeds add` would
+    store for it: one parser, so a feed indexes alike from the folder and from the registry.
     """
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
+    from index.feeds.parse import build_story, parse_feed  # here: it imports this module
 
     try:
-        fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-        return
-    except DefusedXmlException:
-        pass
-    except (ParseError, ValueError, LookupError):
-        if not _ENTITY_DECLARATION.search(data.replace(b"\x00", b"")):
-            return
-    raise ValueError("declares XML entities (refused: entity expansion is off)")
-
-
-def _read_feed(data: bytes) -> list[RawDoc]:
-    import feedparser
-
-    try:
-        refuse_xml_entities(data)
+        feed = parse_feed(data)
     except ValueError as exc:
         raise SourceError(str(exc)) from None
-    feed = feedparser.parse(io.BytesIO(data))  # bytes naming a path must not be opened
     if not feed.entries:
         raise SourceError("not an RSS/Atom feed with entries")
-    outlet = feed.feed.get("title")
     docs = []
     for i, entry in enumerate(feed.entries, 1):
-        html = entry.get("content", [{}])[0].get("value") or entry.get("summary", "")
-        body = html_to_doc(f"<body>{html}</body>").text if "<" in html else html
-        if not body.strip():
-            continue
-        docs.append(
-            RawDoc(
-                key=f"#{entry.get('id') or entry.get('link') or i}",
-                text=body,
-                title=entry.get("title"),
-                date=parse_date(entry.get("published") or entry.get("updated")),
-                url=entry.get("link"),
-                outlet=outlet,
-            )
-        )
+        record = build_story(entry, "", feed.title)
+        key = f"#{entry.guid or entry.link or i}"
+        if record is not None and (doc := _from_json_obj(record, key, warnings)):
+            docs.append(doc)
     return docs
 
 
@@ -385,7 +346,8 @@ def read_docs(path: Path, max_bytes: int) -> tuple[list[RawDoc], list[str]]:
         raise SourceError("empty file")
     suffix = path.suffix.lower()
     if suffix in FEED_SUFFIXES:
-        return _read_feed(data), []
+        feed_warnings: list[str] = []
+        return _read_feed(data, feed_warnings), feed_warnings
     text, warning = decode(data)
     warnings = [warning] if warning else []
     if suffix in JSON_SUFFIXES:

@@ -8,6 +8,10 @@ never a mix or a duplicate. Chunks no record lists are garbage, collected by the
 Keeping it in Chroma (not in a local file) means every process that talks to the same
 Chroma server sees the same manifest, and a `generation` number that grows with each
 change tells readers cheaply when to reload.
+
+File records are named by the file's path; control records (the state header) by an id that
+starts with NUL, which no path can hold, so any file name indexes, `~draft.txt` included.
+Format 2 kept the header at `~state`: it is still read, and moved on the first write.
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from typing import Any
 from index.errors import StoreError
 from index.store.guard import chroma_errors
 
-VERSION = 2
+VERSION = 3
 # How article dates are derived; chunks store the dates, so a new rule re-indexes once.
 # 1: publication dates only (metadata, front-matter, sidecar, dateline, file name).
 DATING = 1
-STATE_ID = "~state"
+CONTROL_PREFIX = "\x00"  # no file path contains NUL: control ids never meet file ids
+STATE_ID = CONTROL_PREFIX + "state"
+_LEGACY_STATE_ID, _LEGACY_VERSION = "~state", 2  # format 2's header, migrated in place
 _DUMMY = [1.0]  # records carry no meaning as vectors; Chroma just needs one
 
 
@@ -114,12 +120,19 @@ class ManifestStore:
 
     @chroma_errors
     def state(self) -> State | None:
-        """The header only: one small read, done before every search."""
-        got = self._col.get(ids=[STATE_ID], include=["metadatas"])
-        if not got["ids"]:
+        """The header only: one small read, done before every search.
+
+        Reading never writes: a format-2 header is read where it is (`~state`) until the
+        indexer's next state write moves it."""
+        got = self._col.get(ids=[STATE_ID, _LEGACY_STATE_ID], include=["metadatas"])
+        metas = {rid: meta or {} for rid, meta in zip(got["ids"], got["metadatas"], strict=True)}
+        if STATE_ID in metas:
+            meta, expected = metas[STATE_ID], VERSION
+        elif _is_legacy_header(metas.get(_LEGACY_STATE_ID)):
+            meta, expected = metas[_LEGACY_STATE_ID], _LEGACY_VERSION
+        else:
             return None
-        meta = got["metadatas"][0] or {}
-        if meta.get("version") != VERSION:
+        if meta.get("version") != expected:
             raise self._unreadable(f"format {meta.get('version')!r}, expected {VERSION}")
         try:
             return State(
@@ -143,7 +156,9 @@ class ManifestStore:
         files: dict[str, FileEntry] = {}
         try:
             for rid, meta in zip(got["ids"], got["metadatas"], strict=True):
-                if rid.startswith("~"):  # state and lock records
+                if rid.startswith(CONTROL_PREFIX) or (
+                    rid == _LEGACY_STATE_ID and _is_legacy_header(meta)
+                ):
                     continue
                 files[rid] = FileEntry(
                     sha256=meta["sha256"],
@@ -173,3 +188,13 @@ class ManifestStore:
     @chroma_errors
     def set_state(self, state: State) -> None:
         self._col.upsert(ids=[STATE_ID], embeddings=[_DUMMY], metadatas=[_state_meta(state)])
+        # The migration from format 2: the old header goes once the new one is written (a
+        # crash in between leaves both; the new one wins and load() skips the old).
+        got = self._col.get(ids=[_LEGACY_STATE_ID], include=["metadatas"])
+        if got["ids"] and _is_legacy_header(got["metadatas"][0]):
+            self._col.delete(ids=[_LEGACY_STATE_ID])
+
+
+def _is_legacy_header(meta: Any) -> bool:
+    """Whether a record at `~state` is format 2's header, not the record of a file so named."""
+    return isinstance(meta, dict) and "version" in meta and "sha256" not in meta

@@ -13,6 +13,7 @@ from bot.service import NewsBot, QuestionError
 from bot.settings import load_settings
 from index.errors import EmptyIndexError, SourceError, StoreError
 from index.retrieve import Filters
+from index.store.manifest import STATE_ID
 
 
 def make_bot(articles: Path, data: Path) -> NewsBot:
@@ -179,7 +180,7 @@ def test_foreign_manifest_format_says_how_to_recover(corpus: tuple[Path, Path]) 
     bot = make_bot(articles, data)
     bot.update()
     bot.ws.store.manifest_collection.upsert(
-        ids=["~state"], embeddings=[[1.0]], metadatas=[{"version": 99}]
+        ids=[STATE_ID], embeddings=[[1.0]], metadatas=[{"version": 99}]
     )
     with pytest.raises(StoreError, match="--rebuild"):
         make_bot(articles, data).ask("How many troops were proposed?")

@@ -11,24 +11,12 @@ import pytest
 
 from bot.settings import load_settings
 from index.errors import SourceError
-from index.feeds import (
-    FeedError,
-    FeedRegistry,
-    FeedResult,
-    FetchError,
-    FetchReport,
-    Http,
-    StoryFiles,
-    refresh_feeds,
-)
+from index.feeds import FeedError, FeedRegistry, FeedResult, FetchReport, refresh_feeds
+from index.feeds.fetch import FetchError, Http
+from index.feeds.parse import build_story, normalize_url, parse_feed
+from index.feeds.registry import feed_slug
+from index.feeds.stories import StoryFiles, story_json
 from index.http_guard import BlockedAddress, blocked_kind, parse_hosts, resolve_checked
-from index.ingest.feeds import (
-    build_story,
-    feed_slug,
-    normalize_url,
-    parse_feed,
-    story_json,
-)
 from index.ingest.sources import read_docs
 from tests.feeds.conftest import USER_AGENT
 from tests.feeds.server import ATOM, RSS, Item, NewsSite, atom, page, rss

@@ -13,7 +13,7 @@ from bot.answer.prompt import (
     defuse,
     group_sources,
 )
-from bot.answer.templates import PROMPTS_DIR, load_prompts
+from bot.answer.templates import load_prompts, packaged_prompts
 from index.types import Chunk, Hit
 
 
@@ -24,7 +24,7 @@ def chunk(aid: str, text: str, pos: int = 0, url: str | None = None) -> Chunk:
 
 
 def test_templates_are_found_in_the_project_prompts_folder() -> None:
-    assert PROMPTS_DIR.name == "prompts" and (PROMPTS_DIR / "answer.md").is_file()
+    assert (packaged_prompts() / "answer.md").is_file()
     prompts = load_prompts()
     assert "{decline}" not in prompts.answer_system
     assert prompts.decline in prompts.answer_system

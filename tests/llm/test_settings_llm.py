@@ -83,18 +83,3 @@ def test_prompts_can_come_from_another_folder(tmp_path: Path) -> None:
     (tmp_path / "condense.md").unlink()
     with pytest.raises(ConfigError, match=r"condense\.md is missing"):
         load_prompts(tmp_path)
-
-
-def test_an_installed_package_finds_the_prompts_in_the_working_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """As in the Docker image: the package in site-packages, prompts/ copied to /app."""
-    import shutil
-
-    from bot.answer import templates
-
-    shutil.copytree(templates.PROMPTS_DIR, tmp_path / "prompts")
-    monkeypatch.setattr(templates, "PROMPTS_DIR", tmp_path / "site-packages" / "prompts")
-    monkeypatch.chdir(tmp_path)
-    assert templates.find_prompts_dir() == tmp_path / "prompts"
-    assert load_prompts().decline

@@ -1,8 +1,10 @@
-"""Feed entries -> story records: parsing, URL normalising and record building, no I/O.
+"""The one RSS/Atom parser: feed bytes -> entries -> story records, no I/O.
 
-`index/feeds.py` fetches feeds and pages over HTTP and writes the records built here as
-JSON files into the articles folder, where the normal incremental indexer reads them
-(`title`, `url`, `date`, `outlet`, `text`; `guid`, `feed` and the rest are bookkeeping).
+Both ways a feed reaches the index go through it: a registered feed (`refresh.py` fetches
+it and writes each record as a JSON story file) and a feed file dropped in the articles
+folder (`index.ingest.sources` reads each entry as the same record). So one feed indexes
+alike either way: the same content choice, HTML cleanup, URL spelling and dates. A record
+holds `title`, `url`, `date`, `outlet`, `text`; `guid`, `feed` and the rest are bookkeeping.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from index.ingest.sources import RawDoc, html_to_doc, refuse_xml_entities
+from index.ingest.sources import RawDoc, html_to_doc
 
 # Query parameters that only track where a click came from: dropped from story URLs.
 _TRACKING = re.compile(r"^(utm_\w*|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
@@ -59,19 +61,6 @@ def normalize_url(url: str) -> str:
         ]
     )
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-
-
-def feed_slug(url: str) -> str:
-    """A folder name for a feed, from its host and path: `example-com-world-rss`."""
-    parts = urlsplit(url.strip())
-    raw = f"{parts.netloc}{parts.path}".lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", raw).strip("-")
-    return slug[:60].strip("-") or "feed"
-
-
-def story_name(key: str) -> str:
-    """The file name of a story: 16 hex digits of the SHA-1 of its key."""
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16] + ".json"
 
 
 def fragment_text(fragment: str) -> str:
@@ -146,18 +135,19 @@ def _entry(entry: Any) -> FeedEntry:
     return FeedEntry(guid, link, title, published, text, digest[:16])
 
 
-def parse_feed(data: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+def parse_feed(data: bytes, url: str | None = None, content_type: str | None = None) -> ParsedFeed:
     """Entries of an RSS/Atom document; ValueError when it is not a feed.
 
-    Relative links resolve against `url`. The bytes go in as a stream: feedparser would
-    otherwise treat a body that happens to be a path as a file name to open. A document
-    that declares XML entities is refused (`refuse_xml_entities`).
+    Relative links resolve against `url` (a feed file has none: they stay as written). The
+    bytes go in as a stream: feedparser would otherwise treat a body that happens to be a
+    path as a file name to open. A document that declares XML entities is refused
+    (`refuse_xml_entities`).
     """
     import feedparser
 
     refuse_xml_entities(data)
 
-    headers = {"content-location": url}
+    headers = {"content-location": url} if url else {}
     if content_type:
         headers["content-type"] = content_type
     feed = feedparser.parse(io.BytesIO(data), response_headers=headers)
@@ -203,14 +193,30 @@ def build_story(
     }
 
 
-def story_json(record: dict[str, object]) -> str:
-    """A record as the file holds it: the same record gives the same bytes."""
-    return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+_ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 
 
-def record_keys(record: dict[str, Any]) -> list[str]:
-    """The identities of a stored record (see `FeedEntry.keys`)."""
-    keys = [f"guid:{record['guid']}"] if record.get("guid") else []
-    if record.get("url"):
-        keys.append(f"url:{normalize_url(str(record['url']))}")
-    return keys
+def refuse_xml_entities(data: bytes) -> None:
+    """ValueError when an XML document declares entities or references external ones.
+
+    feedparser expands entities it deems safe (plain text, one level), which still lets a
+    small feed grow to gigabytes (one long entity referenced many times), and its loose
+    parser takes the same entities. So entity expansion is off by refusing such documents
+    before feedparser sees them: defusedxml decides for well-formed XML (in any encoding
+    expat reads); a malformed document is refused when its bytes (NULs dropped, for
+    UTF-16/32) hold an entity declaration anywhere.
+    """
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        return
+    except DefusedXmlException:
+        pass
+    except (ParseError, ValueError, LookupError):
+        if not _ENTITY_DECLARATION.search(data.replace(b"\x00", b"")):
+            return
+    raise ValueError("declares XML entities (refused: entity expansion is off)")
