@@ -23,10 +23,35 @@ for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
     os.environ[var] = "1"
 # Settings must come from the tests, never from a developer's .env or shell.
 for var in list(os.environ):
-    if var.startswith("NEWSBOT_") or var.startswith("DISCORD_"):
+    if var.startswith(("NEWSBOT_", "DISCORD_")):
         del os.environ[var]
 sys.path.insert(0, str(NETGUARD))
 import newsbot_netguard  # noqa: E402,F401  (installs the guard in this process too)
+
+SCRUBBED_PREFIXES = ("NEWSBOT_", "DISCORD_")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_outside_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Session fixtures (the sample index) run in an empty folder: no `.env` to read."""
+    patch = pytest.MonkeyPatch()
+    patch.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every test ignores the developer's `.env` and shell: `NEWSBOT_*`/`DISCORD_*` are
+    scrubbed and the test runs in an empty folder of its own, which the CLI subprocesses
+    the tests start inherit, so a `.env` in the checkout or the caller's folder never
+    reaches them. A test that wants a `.env` writes one into this folder."""
+    for var in list(os.environ):
+        if var.startswith(SCRUBBED_PREFIXES):
+            monkeypatch.delenv(var)
+    cwd = tmp_path_factory.mktemp("cwd")
+    monkeypatch.chdir(cwd)
+    return cwd
 
 
 @pytest.fixture(scope="session")

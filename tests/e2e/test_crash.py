@@ -16,7 +16,7 @@ from chromadb.api.client import SharedSystemClient
 from bot.service import NewsBot
 from index.lock import IndexBusyError
 from index.settings import load_settings
-from tests.conftest import ROOT, SAMPLE_ARTICLES
+from tests.conftest import SAMPLE_ARTICLES
 
 COPIES = 8  # 40 files, ~160 chunks in 2 groups: long enough for kills to land mid-way
 
@@ -43,7 +43,6 @@ def start_indexer(articles: Path, data: Path, fault: str = "") -> subprocess.Pop
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "index", "--json"],
         env=env,
-        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -161,7 +160,7 @@ def test_a_killed_indexer_does_not_hold_the_lock(tmp_path: Path) -> None:
         "IndexLock(Path(sys.argv[1])).acquire(); print('locked', flush=True); time.sleep(60)"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(data)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", code, str(data)], stdout=subprocess.PIPE, text=True
     )
     assert proc.stdout and proc.stdout.readline().strip() == "locked"
     from index.lock import IndexLock

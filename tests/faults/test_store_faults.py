@@ -26,7 +26,6 @@ from bot.service import NewsBot
 from index.errors import StoreError
 from index.lock import IndexBusyError, IndexLock
 from index.settings import load_settings
-from tests.conftest import ROOT
 from tests.e2e.test_crash import write_corpus
 from tests.server.conftest import chroma_server, free_port  # noqa: F401 (fixture)
 
@@ -38,7 +37,6 @@ def run(*args: str, env: dict[str, str], user: int | None = None) -> tuple[int, 
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         env={**os.environ, **env},
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
@@ -153,7 +151,6 @@ def test_killed_rebuild_leaves_the_old_index_serving(embedded: dict[str, str]) -
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "index", "--rebuild", "--json"],
         env={**os.environ, **embedded, "NEWSBOT_FAULT_POINT": "after-upsert:1"},
-        cwd=ROOT,
         capture_output=True,
         timeout=300,
     )
@@ -249,7 +246,6 @@ def in_own_mounts(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["unshare", "-m", "sh", "-c", script, "sh", sys.executable, *args],
         env=os.environ.copy(),
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
@@ -388,7 +384,6 @@ def test_server_lease_of_a_dead_process_is_released_at_once(
             server_env["NEWSBOT_COLLECTION"],
             str(Path(server_env["NEWSBOT_DATA_DIR"]).with_name("holder")),
         ],
-        cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -407,7 +402,6 @@ def test_two_indexers_racing_on_one_server(server_env: dict[str, str], tmp_path:
         subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "index", "--json"],
             env={**os.environ, **server_env, "NEWSBOT_DATA_DIR": str(tmp_path / f"m{i}")},
-            cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
