@@ -21,6 +21,10 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 ).rstrip(os.pathsep)
 for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
     os.environ[var] = "1"
+# Knobs for the tests themselves (not newsbot settings), kept before the scrub below.
+TEST_KNOBS = {
+    k: os.environ[k] for k in ("NEWSBOT_TEST_GGUF", "NEWSBOT_DEV_CORPUS") if k in os.environ
+}
 # Settings must come from the tests, never from a developer's .env or shell.
 for var in list(os.environ):
     if var.startswith(("NEWSBOT_", "DISCORD_")):
