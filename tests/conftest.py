@@ -78,3 +78,48 @@ def corpus(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     articles = tmp_path / "articles"
     shutil.copytree(SAMPLE_ARTICLES, articles)
     yield articles, tmp_path / "data"
+
+
+# --- tiers -------------------------------------------------------------------------------
+# `make check` runs the unit tier (pure functions and in-process parts, well under a minute);
+# `make test` runs both tiers. A test is "integration" when its folder is about real
+# processes and servers, or when it asks for a fixture that builds an index or starts a
+# server; everything else is "unit". New tests land in the right tier without a marker.
+INTEGRATION_DIRS = {"e2e", "faults", "server", "discord", "feeds", "fakediscord", "llm"}
+# Files of those folders that test pure parts: in the unit tier.
+UNIT_FILES = {
+    "test_discord_formatting.py",
+    "test_discord_units.py",
+    "test_feeds_units.py",
+    "test_prompt.py",
+    "test_verify.py",
+}
+# Fixtures that index a corpus, start a server or a fake service.
+INTEGRATION_FIXTURES = {
+    "sample_bot",
+    "corpus",
+    "index_dir",
+    "newsbot",
+    "chroma_server",
+    "fake_server",
+    "fake",
+    "site",
+    "sites",
+}
+
+
+def tier(item: pytest.Item) -> str:
+    """ "integration" or "unit", from the test's folder, file and fixtures."""
+    path = Path(str(item.path)).relative_to(ROOT / "tests")
+    if path.parts[0] in INTEGRATION_DIRS and path.name not in UNIT_FILES:
+        return "integration"
+    if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return "integration"
+    if item.get_closest_marker("slow") or item.get_closest_marker("llamacpp"):
+        return "integration"
+    return "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(tier(item))
