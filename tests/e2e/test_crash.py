@@ -33,6 +33,28 @@ def write_corpus(folder: Path, version: str) -> None:
             )
 
 
+BULLETINS = 130  # one short chunk each: with the sample articles ~150 chunks, 2 groups
+
+
+def write_bulletins(folder: Path, version: str) -> None:
+    """The sample articles and many one-chunk bulletins, every file marked with `version`:
+    enough chunks for two of the indexer's groups (so kills land between them), yet short
+    passages, so each run embeds a quarter of the words `write_corpus` would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in sorted(SAMPLE_ARTICLES.glob("*.txt")):
+        body = f.read_text(encoding="utf-8")
+        (folder / f.name).write_text(
+            f"{body}\n\nThe {version} bulletin reports version {version} of this story.\n",
+            encoding="utf-8",
+        )
+    for i in range(BULLETINS):
+        (folder / f"bulletin_{i:03d}.txt").write_text(
+            f"Bulletin {i}, version {version}: the {version} bulletin reports {version} "
+            f"delegates in city {i}, who met on day {i % 28 + 1} to discuss trade.\n",
+            encoding="utf-8",
+        )
+
+
 def start_indexer(articles: Path, data: Path, fault: str = "") -> subprocess.Popen[str]:
     env = {
         **os.environ,
@@ -78,14 +100,14 @@ def sha_map(folder: Path) -> dict[str, str]:
 
 def test_sigkill_at_several_points_leaves_a_working_index(tmp_path: Path) -> None:
     articles, data = tmp_path / "articles", tmp_path / "data"
-    write_corpus(articles, "A")
+    write_bulletins(articles, "A")
     shas = {"A": sha_map(articles)}
     started = time.monotonic()
     proc = start_indexer(articles, data)
     assert proc.wait(timeout=600) == 0, proc.stderr.read() if proc.stderr else ""
     full = time.monotonic() - started
 
-    write_corpus(articles, "B")
+    write_bulletins(articles, "B")
     shas["B"] = sha_map(articles)
     seen_versions = []
     # SIGKILL at chosen points (the indexer kills itself there) and at a moment in time
