@@ -12,6 +12,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -66,12 +67,24 @@ def answers(env: dict[str, str]) -> None:
     assert got["answered"] and "100,000 to 150,000" in got["answer"], got
 
 
-@pytest.fixture
-def embedded(tmp_path: Path) -> dict[str, str]:
-    articles = tmp_path / "articles"
-    write_corpus(articles, "A")
-    env = {"NEWSBOT_ARTICLES_DIR": str(articles), "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus indexed once per module by the real command; tests damage copies of it."""
+    base = tmp_path_factory.mktemp("pristine")
+    write_corpus(base / "articles", "A")
+    env = {"NEWSBOT_ARTICLES_DIR": str(base / "articles"), "NEWSBOT_DATA_DIR": str(base / "data")}
     assert ok_json("index", env=env)["added"] == FILES
+    return base
+
+
+@pytest.fixture
+def embedded(pristine: Path, tmp_path: Path) -> dict[str, str]:
+    """A private copy of the indexed corpus (articles and data folder, times kept)."""
+    for part in ("articles", "data"):
+        shutil.copytree(pristine / part, tmp_path / part)
+    env = {"NEWSBOT_ARTICLES_DIR": str(tmp_path / "articles")}
+    env["NEWSBOT_DATA_DIR"] = str(tmp_path / "data")
+    assert ok_json("index", env=env)["unchanged"] == FILES  # the copy is a working index
     return env
 
 
