@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 Q      ?= How many troops did Zelenskyy say were needed?
 
-.PHONY: install ask index chat status eval eval-dev fit bench-answers bench-verify claimeval test test-all lint format bench bot audit clean
+.PHONY: install ask index chat status eval eval-dev fit bench-answers bench-verify claimeval test test-all lint format bench bot audit clean check
 
 install: $(STAMP)
 
@@ -33,7 +33,10 @@ eval: $(STAMP)
 	$(BIN)/newsbot index
 	$(BIN)/newsbot eval tests/eval/sample_eval.jsonl
 
-test: $(STAMP)  ## the whole default suite, offline
+check: $(STAMP)  ## the fast unit tier (under a minute): run it while you work
+	$(BIN)/python -m pytest -m unit
+
+test: $(STAMP)  ## the whole default suite, offline (CI)
 	$(BIN)/python -m pytest
 
 test-all: $(STAMP)  ## including slow (load) tests

@@ -13,8 +13,6 @@ import sys
 import termios
 import time
 
-from tests.conftest import ROOT
-
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()=>][0-9A-B]?")
 
 
@@ -37,7 +35,6 @@ class Terminal:
             stdout=slave,
             stderr=slave,
             env=full_env,
-            cwd=ROOT,
             start_new_session=True,  # its own session: the terminal becomes its terminal
         )
         os.close(slave)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EVAL_FILE, ROOT, SAMPLE_ARTICLES
+from tests.conftest import EVAL_FILE, SAMPLE_ARTICLES
 
 
 def run(
@@ -23,7 +23,6 @@ def run(
         capture_output=True,
         text=True,
         timeout=300,
-        cwd=ROOT,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")

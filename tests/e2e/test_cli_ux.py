@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLE_ARTICLES
+from tests.conftest import SAMPLE_ARTICLES
 from tests.e2e.ptyrun import Terminal
 from tests.e2e.test_cli import run
 from tests.newscorpus import write_corpus
@@ -181,7 +181,6 @@ def test_watch_prints_changes_with_a_time_and_stops_quietly(tmp_path: Path) -> N
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "index", "--watch"],
         env=env,
-        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

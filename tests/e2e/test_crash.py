@@ -16,7 +16,7 @@ from chromadb.api.client import SharedSystemClient
 from bot.service import NewsBot
 from bot.settings import load_settings
 from index.lock import IndexBusyError
-from tests.conftest import ROOT, SAMPLE_ARTICLES
+from tests.conftest import SAMPLE_ARTICLES
 
 COPIES = 8  # 40 files, ~160 chunks in 2 groups: long enough for kills to land mid-way
 
@@ -33,6 +33,28 @@ def write_corpus(folder: Path, version: str) -> None:
             )
 
 
+BULLETINS = 130  # one short chunk each: with the sample articles ~150 chunks, 2 groups
+
+
+def write_bulletins(folder: Path, version: str) -> None:
+    """The sample articles and many one-chunk bulletins, every file marked with `version`:
+    enough chunks for two of the indexer's groups (so kills land between them), yet short
+    passages, so each run embeds a quarter of the words `write_corpus` would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in sorted(SAMPLE_ARTICLES.glob("*.txt")):
+        body = f.read_text(encoding="utf-8")
+        (folder / f.name).write_text(
+            f"{body}\n\nThe {version} bulletin reports version {version} of this story.\n",
+            encoding="utf-8",
+        )
+    for i in range(BULLETINS):
+        (folder / f"bulletin_{i:03d}.txt").write_text(
+            f"Bulletin {i}, version {version}: the {version} bulletin reports {version} "
+            f"delegates in city {i}, who met on day {i % 28 + 1} to discuss trade.\n",
+            encoding="utf-8",
+        )
+
+
 def start_indexer(articles: Path, data: Path, fault: str = "") -> subprocess.Popen[str]:
     env = {
         **os.environ,
@@ -43,7 +65,6 @@ def start_indexer(articles: Path, data: Path, fault: str = "") -> subprocess.Pop
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "index", "--json"],
         env=env,
-        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -79,14 +100,14 @@ def sha_map(folder: Path) -> dict[str, str]:
 
 def test_sigkill_at_several_points_leaves_a_working_index(tmp_path: Path) -> None:
     articles, data = tmp_path / "articles", tmp_path / "data"
-    write_corpus(articles, "A")
+    write_bulletins(articles, "A")
     shas = {"A": sha_map(articles)}
     started = time.monotonic()
     proc = start_indexer(articles, data)
     assert proc.wait(timeout=600) == 0, proc.stderr.read() if proc.stderr else ""
     full = time.monotonic() - started
 
-    write_corpus(articles, "B")
+    write_bulletins(articles, "B")
     shas["B"] = sha_map(articles)
     seen_versions = []
     # SIGKILL at chosen points (the indexer kills itself there) and at a moment in time
@@ -161,7 +182,7 @@ def test_a_killed_indexer_does_not_hold_the_lock(tmp_path: Path) -> None:
         "IndexLock(Path(sys.argv[1])).acquire(); print('locked', flush=True); time.sleep(60)"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(data)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", code, str(data)], stdout=subprocess.PIPE, text=True
     )
     assert proc.stdout and proc.stdout.readline().strip() == "locked"
     from index.lock import IndexLock

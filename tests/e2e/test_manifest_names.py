@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-
 DRAFT = (
     "Lisbon approves new ferry terminal\n\n"
     "LISBON, 3 June 2025 - The Lisbon harbour authority approved a new ferry terminal on "
@@ -32,7 +30,6 @@ def run(*args: str, env: dict[str, str]) -> str:
         capture_output=True,
         text=True,
         timeout=300,
-        cwd=ROOT,
     )
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
@@ -65,7 +62,7 @@ def test_a_tilde_file_is_indexed_once_and_found(env: dict[str, str]) -> None:
 def test_an_index_of_the_previous_format_keeps_working(env: dict[str, str]) -> None:
     """Format 2 kept its header at `~state`: read in place, moved by the next index run."""
     from bot.service import NewsBot
-    from index.settings import load_settings
+    from bot.settings import load_settings
     from index.store.manifest import STATE_ID
 
     def bot() -> NewsBot:

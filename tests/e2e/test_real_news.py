@@ -12,7 +12,6 @@ targets of the issue that asked for them (0.85 / 0.85 / 0.05); see the README.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ import pytest
 from bot.evaluate import load_cases, run_cases
 from bot.service import NewsBot
 from bot.settings import load_settings
+from tests.conftest import TEST_KNOBS
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "tests" / "eval"
@@ -27,7 +27,7 @@ EVAL = ROOT / "tests" / "eval"
 
 def _dev_corpus() -> Path | None:
     for candidate in (
-        os.environ.get("NEWSBOT_DEV_CORPUS"),
+        TEST_KNOBS.get("NEWSBOT_DEV_CORPUS"),
         ROOT.parent / "shared" / "corpus-dev" / "bbc",
         Path("/work/shared/corpus-dev/bbc"),
     ):

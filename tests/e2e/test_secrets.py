@@ -32,7 +32,6 @@ def run(args: list[str], env: dict[str, str]) -> str:
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         env=env,
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,

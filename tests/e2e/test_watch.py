@@ -12,8 +12,6 @@ import threading
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT
-
 
 def test_watch_updates_within_seconds(corpus: tuple[Path, Path]) -> None:
     articles, data = corpus
@@ -21,7 +19,6 @@ def test_watch_updates_within_seconds(corpus: tuple[Path, Path]) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "index", "--watch", "--json"],
         env=env,
-        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

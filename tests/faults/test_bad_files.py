@@ -31,7 +31,6 @@ from bot.settings import load_settings
 from index.build import UpdateReport
 from index.errors import SourceError
 from index.ingest.sources import parse_date, read_bytes
-from tests.conftest import ROOT
 
 SAMPLE = 5  # articles in the sample corpus
 BAD_NAME = os.fsdecode(b"bad-\xff\xfe.txt")  # not UTF-8: os.fsdecode gives surrogates
@@ -46,7 +45,6 @@ def run(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.Com
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=ROOT,
     )
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     assert "Traceback" not in proc.stderr and "unexpected" not in proc.stderr, proc.stderr
@@ -306,7 +304,6 @@ def test_the_watcher_outlives_bad_files(corpus: tuple[Path, Path]) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "index", "--watch", "--json"],
         env=env,
-        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

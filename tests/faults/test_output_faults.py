@@ -107,7 +107,9 @@ def cli_env(corpus: tuple[Path, Path], llm: FakeOpenAI | None = None, **extra: s
     return env
 
 
-def cli(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         env=env,

@@ -12,6 +12,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +27,6 @@ from bot.service import NewsBot
 from bot.settings import load_settings
 from index.errors import StoreError
 from index.lock import IndexBusyError, IndexLock
-from tests.conftest import ROOT
 from tests.e2e.test_crash import write_corpus
 from tests.server.conftest import chroma_server, free_port  # noqa: F401 (fixture)
 
@@ -38,7 +38,6 @@ def run(*args: str, env: dict[str, str], user: int | None = None) -> tuple[int, 
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         env={**os.environ, **env},
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
@@ -68,12 +67,24 @@ def answers(env: dict[str, str]) -> None:
     assert got["answered"] and "100,000 to 150,000" in got["answer"], got
 
 
-@pytest.fixture
-def embedded(tmp_path: Path) -> dict[str, str]:
-    articles = tmp_path / "articles"
-    write_corpus(articles, "A")
-    env = {"NEWSBOT_ARTICLES_DIR": str(articles), "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus indexed once per module by the real command; tests damage copies of it."""
+    base = tmp_path_factory.mktemp("pristine")
+    write_corpus(base / "articles", "A")
+    env = {"NEWSBOT_ARTICLES_DIR": str(base / "articles"), "NEWSBOT_DATA_DIR": str(base / "data")}
     assert ok_json("index", env=env)["added"] == FILES
+    return base
+
+
+@pytest.fixture
+def embedded(pristine: Path, tmp_path: Path) -> dict[str, str]:
+    """A private copy of the indexed corpus (articles and data folder, times kept)."""
+    for part in ("articles", "data"):
+        shutil.copytree(pristine / part, tmp_path / part)
+    env = {"NEWSBOT_ARTICLES_DIR": str(tmp_path / "articles")}
+    env["NEWSBOT_DATA_DIR"] = str(tmp_path / "data")
+    assert ok_json("index", env=env)["unchanged"] == FILES  # the copy is a working index
     return env
 
 
@@ -153,7 +164,6 @@ def test_killed_rebuild_leaves_the_old_index_serving(embedded: dict[str, str]) -
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "index", "--rebuild", "--json"],
         env={**os.environ, **embedded, "NEWSBOT_FAULT_POINT": "after-upsert:1"},
-        cwd=ROOT,
         capture_output=True,
         timeout=300,
     )
@@ -249,7 +259,6 @@ def in_own_mounts(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["unshare", "-m", "sh", "-c", script, "sh", sys.executable, *args],
         env=os.environ.copy(),
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
@@ -388,7 +397,6 @@ def test_server_lease_of_a_dead_process_is_released_at_once(
             server_env["NEWSBOT_COLLECTION"],
             str(Path(server_env["NEWSBOT_DATA_DIR"]).with_name("holder")),
         ],
-        cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -407,7 +415,6 @@ def test_two_indexers_racing_on_one_server(server_env: dict[str, str], tmp_path:
         subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "index", "--json"],
             env={**os.environ, **server_env, "NEWSBOT_DATA_DIR": str(tmp_path / f"m{i}")},
-            cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -46,7 +46,7 @@ def feed_doc(kind: str, site: NewsSite) -> tuple[str, str, str]:
 def indexed(bot: Newsbot) -> list[tuple[object, ...]]:
     """What the index holds, less the names derived from the file a story came in."""
     from bot.service import NewsBot
-    from index.settings import load_settings
+    from bot.settings import load_settings
 
     store = NewsBot(
         load_settings(articles_dir=bot.articles, data_dir=bot.data, _env_file=None)

