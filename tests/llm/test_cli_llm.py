@@ -133,3 +133,34 @@ def test_show_evidence_of_an_extractive_answer_quotes_its_sources(env: dict[str,
     evidence = out.split("\nEvidence\n", 1)[1]
     assert "[1] " in evidence and "(the source's own words)" in evidence
     assert TROOPS_FACT in evidence
+
+
+def test_one_source_prints_the_same_in_llm_and_extractive_answers(
+    env: dict[str, str], fake: FakeOpenAI
+) -> None:
+    """Both answer paths build citations with one factory: the troops article reads the
+    same under Sources (title, outlet, date and how it was found) whichever path answered."""
+    fake.responder = answering("Zelenskyy said 100,000 to 150,000 troops were needed [{n}].")
+    extractive_env = {k: v for k, v in env.items() if not k.startswith("NEWSBOT_LLM_")}
+    llm = json.loads(run("ask", TROOPS_Q, "--json", env=env).stdout)
+    plain = json.loads(run("ask", TROOPS_Q, "--json", env=extractive_env).stdout)
+    assert llm["mode"] == "llm" and plain["mode"] == "extractive"
+    fields = ("article_id", "source", "title", "date", "dated_by", "url", "outlets", "copies")
+
+    article = llm["citations"][0]["article_id"]
+
+    def cited(out: dict[str, Any]) -> dict[str, Any]:
+        (c,) = [c for c in out["citations"] if c["article_id"] == article]
+        return {f: c[f] for f in fields}
+
+    assert cited(llm) == cited(plain)
+
+    def sources_line(text: str, title: str) -> str:
+        return next(line for line in text.splitlines() if title in line and "]" in line)
+
+    title = cited(llm)["title"]
+    llm_text = run("ask", TROOPS_Q, env=env).stdout
+    plain_text = run("ask", TROOPS_Q, env=extractive_env).stdout
+    # the number may differ between the paths; the rest of the line may not
+    strip = lambda line: line.split("]", 1)[1]  # noqa: E731
+    assert strip(sources_line(llm_text, title)) == strip(sources_line(plain_text, title))
