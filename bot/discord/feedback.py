@@ -28,7 +28,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
@@ -47,6 +47,7 @@ from bot.redact import redact
 if TYPE_CHECKING:
     from bot.answer.evidence import Evidence
     from bot.answer.model import Answer
+    from bot.discord.client import NewsDiscordBot
 
 log = logging.getLogger(__name__)
 
@@ -351,13 +352,14 @@ class ReasonButton(
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button[discord.ui.View],
+        item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> ReasonButton:
         return cls(int(match["message"]), match["reason"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        store: FeedbackStore = interaction.client.feedback  # type: ignore[attr-defined]
+        # Only NewsDiscordBot registers this item (add_dynamic_items), so it is the client.
+        store = cast("NewsDiscordBot", interaction.client).feedback
         try:
             noted = self.reason in REASONS and await asyncio.to_thread(
                 store.record_reason, self.message_id, interaction.user.id, self.reason

@@ -153,7 +153,9 @@ class ChromaStore:
             ) from None
         self._lease_col: Any | None = None
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> tuple[Any, Any]:
+        """The chunk and manifest collections. Typed Any: chromadb types every result field
+        as optional even when `include` asks for it, which would mean a check per read."""
         chunks = self._client.get_or_create_collection(
             self._name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
