@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.answer.citations import LLM_MARKER_RE, MarkerStream
@@ -136,7 +136,6 @@ class GenerativeAnswerer:
         context_tokens: int = 8192,
         answer_tokens: int = 512,
         max_question_chars: int = 1000,
-        count_tokens: Callable[[str], int] | None = None,
         cooldown_seconds: float = 0.0,
     ) -> None:
         self.model = model
@@ -146,7 +145,6 @@ class GenerativeAnswerer:
         self.context_tokens = context_tokens
         self.answer_tokens = answer_tokens
         self.max_question_chars = max_question_chars
-        self._count = {"count": count_tokens} if count_tokens else {}
         self.cooldown_seconds = cooldown_seconds
         self._down: tuple[float, LLMError] | None = None  # (until, why) after a failure
 
@@ -182,7 +180,6 @@ class GenerativeAnswerer:
             question,
             self.context_tokens,
             CONDENSE_TOKENS,
-            **self._count,
         )
         error = None
         try:
@@ -226,7 +223,6 @@ class GenerativeAnswerer:
             sources,
             self.context_tokens,
             self.answer_tokens,
-            **self._count,
         )
         if failed is not None:
             return self._fallback(question, hits, context, f"{failed}.")
