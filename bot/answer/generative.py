@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Final
 
 from bot.answer.citations import LLM_MARKER_RE, MarkerStream
 from bot.answer.condense import conversation_context
@@ -32,7 +33,7 @@ from index.types import Hit
 log = logging.getLogger(__name__)
 
 CONDENSE_TOKENS = 128
-FALLBACK_MODE = "extractive-fallback"
+FALLBACK_MODE: Final = "extractive-fallback"
 _NO_INFO_RE = re.compile(
     r"^\W*(?:i\s+(?:could\s*n[o']?t|cannot|can't|can\s+not|did\s*n[o']?t|was\s+unable\s+to|am\s+"
     r"unable\s+to)\s+find|i\s+do\s*n[o']?t\s+know|(?:the\s+)?(?:provided\s+)?sources?\s+(?:do|does)"
@@ -125,7 +126,7 @@ class _Draft:
 
 
 class GenerativeAnswerer:
-    mode = "llm"
+    mode: Final = "llm"
 
     def __init__(
         self,

@@ -124,7 +124,7 @@ _VALUE_RE = re.compile(
 _SCALE = {"bn": 1e9, "billion": 1e9, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3}
 
 
-def first_value(text: str, kind: str = "number") -> tuple[str, float] | None:
+def first_value(text: str, kind: qtype.AnswerType = "number") -> tuple[str, float] | None:
     """The first figure of the asked kind in a sentence, not a year: ('£1.2bn', 1.2e9)."""
     spans = qtype.values(kind, text) if kind in qtype.NUMERIC_TYPES | {"date"} else [text]
     for span in spans:
@@ -144,7 +144,9 @@ def _unit(figure: str) -> str:
     return "%" if figure.endswith(("%", "cent")) else ""
 
 
-def comparison_line(compare: str, labels: list[str], texts: list[str], kind: str = "number") -> str:
+def comparison_line(
+    compare: str, labels: list[str], texts: list[str], kind: qtype.AnswerType = "number"
+) -> str:
     """'Of the two, Tesco's figure is the larger: £1.2bn against £800m.' or ''."""
     if kind not in qtype.NUMERIC_TYPES or compare not in _LARGER | _SMALLER:
         return ""

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 from urllib.parse import urlsplit
 
 from bot.answer.citations import strip_markers
@@ -31,7 +32,7 @@ def approx_tokens(text: str) -> int:
 
 @dataclass(frozen=True)
 class Message:
-    role: str  # "system", "user" or "assistant"
+    role: Literal["system", "user", "assistant"]
     content: str
 
 

@@ -14,7 +14,7 @@ from index.errors import StoreError
 from index.store import sentvec
 from index.store.guard import chroma_errors
 from index.store.manifest import ManifestStore
-from index.types import Chunk, Filters
+from index.types import Chunk, Filters, dated_by_of
 
 _WRITE_BATCH = 1000
 
@@ -78,7 +78,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any] | None) -> 
         date=date.fromisoformat(meta["date"]) if meta.get("date") else None,
         url=meta.get("url"),
         outlet=meta.get("outlet"),
-        dated_by=str(meta.get("dated_by", "")),
+        dated_by=dated_by_of(meta.get("dated_by", "")),
         file_time=str(meta.get("file_time", "")),
         sentence_vectors=sentvec.decode(meta["sv"]) if meta.get("sv") else None,
     )
