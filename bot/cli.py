@@ -28,6 +28,9 @@ from bot.safe_output import protect_process
 from bot.textout import PhaseClock, change_lines, chat_command, chat_help, repeats_answer
 
 if TYPE_CHECKING:
+    # typer vendors click in typer._click: its Command and Context are what TyperGroup takes.
+    from typer._click import Command, Context, Parameter
+
     from bot.answer.model import Answer
     from bot.service import FetchReport, NewsBot, Problem, UpdateReport
     from index.types import Filters
@@ -36,15 +39,15 @@ if TYPE_CHECKING:
 class _Commands(TyperGroup):
     """The command tree, its help without a `<bool>` type after flags (they take no value)."""
 
-    def get_params(self, ctx: typer.Context) -> list:  # type: ignore[type-arg]
+    def get_params(self, ctx: Context) -> list[Parameter]:
         _untype_flags(self, ctx)
         return super().get_params(ctx)
 
 
-def _untype_flags(command: object, ctx: typer.Context) -> None:
+def _untype_flags(command: Command, ctx: Context) -> None:
     """Flags (and -h) get an empty metavar: typer would show `<bool>` as if they took one."""
-    help_option = command.get_help_option(ctx)  # type: ignore[attr-defined]
-    for param in [*command.params, help_option]:  # type: ignore[attr-defined]
+    help_option = command.get_help_option(ctx)
+    for param in [*command.params, *([help_option] if help_option else [])]:
         if getattr(param, "is_flag", False) and param.metavar is None:
             param.metavar = ""
     for sub in getattr(command, "commands", {}).values():

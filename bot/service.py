@@ -181,11 +181,11 @@ class NewsBot:
             answer = self.extractive.answer(standalone.question, hits, standalone.context)
             asked = standalone.question if standalone.rewritten else ""
             return replace(answer, question=question, standalone=asked)
-        standalone = generative.condense(history, question)
-        query = f"{standalone.question} {standalone.context}".strip()
+        condensed = generative.condense(history, question)
+        query = f"{condensed.question} {condensed.context}".strip()
         hits = self.index.search(query, k, filters)
         answer = generative.answer(
-            standalone.question, hits, standalone.context, on_token, failed=standalone.error
+            condensed.question, hits, condensed.context, on_token, failed=condensed.error
         )
         return replace(answer, question=question)
 

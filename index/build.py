@@ -414,9 +414,9 @@ class Indexer:
                 ahead, pending = group, []
             if progress:
                 progress(done, len(todo))
-        for group in (ahead, self._embed(pending) if pending else None):
-            if group:
-                self._write(group, run)
+        for last in (ahead, self._embed(pending) if pending else None):
+            if last:
+                self._write(last, run)
 
     def _publish(self, run: _Run) -> None:
         """Publish the snapshot of a new generation when anything changed (or repair the

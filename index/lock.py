@@ -97,14 +97,16 @@ class IndexLock:
             self._renewer.start()
 
     def _lease_holder(self) -> tuple[str, float] | None:
-        got = self._lease.get(ids=[LOCK_ID], include=["metadatas"])  # type: ignore[union-attr]
+        assert self._lease is not None  # called only for a lock with a shared lease
+        got = self._lease.get(ids=[LOCK_ID], include=["metadatas"])
         if not got["ids"]:
             return None
         meta = got["metadatas"][0] or {}
         return str(meta.get("owner", "?")), float(meta.get("expires", 0))
 
     def _write_lease(self) -> None:
-        self._lease.upsert(  # type: ignore[union-attr]
+        assert self._lease is not None  # called only for a lock with a shared lease
+        self._lease.upsert(
             ids=[LOCK_ID],
             embeddings=[[1.0]],
             metadatas=[{"owner": self.owner, "expires": time.time() + LEASE_SECONDS}],

@@ -272,7 +272,7 @@ def load_config(config: type[C], env_file: str | Path | None = ENV_FILE, **overr
     problems: list[str] = []
     for group, cls in groups_of(config).items():
         try:
-            groups[group] = cls(_env_file=env_file, **by_group[group])  # type: ignore[call-arg]
+            groups[group] = cls(_env_file=env_file, **by_group[group])
         except ValidationError as exc:
             problems += [_problem(cls, err, sources, by_group[group]) for err in exc.errors()]
     if problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 STOPWORDS = frozenset(
     """
@@ -33,7 +34,7 @@ _SENT_END_RE = re.compile(r"(?<=[.!?…])([\"”’')\]]*)\s+(?=[\"“‘(\[]?[A
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:  # a Stemmer.Stemmer (PyStemmer is a C module without types)
     import Stemmer
 
     return Stemmer.Stemmer("english")

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     import numpy as np
+
+# Where an article's publication date came from: its metadata (HTML, JSON, a feed),
+# front-matter, a `.meta.json` sidecar, a dateline at the top of the story or a YYYY-MM-DD
+# in the file name; "" when the article is undated (`date` is None).
+DatedBy = Literal["", "metadata", "front-matter", "sidecar", "dateline", "filename"]
+_DATED_BY: dict[object, DatedBy] = {kind: kind for kind in get_args(DatedBy)}
+
+
+def dated_by_of(value: object) -> DatedBy:
+    """A stored `dated_by` read back: one of DatedBy, "" for anything else."""
+    return _DATED_BY.get(value, "")
 
 
 @dataclass(frozen=True)
@@ -21,9 +32,7 @@ class Article:
     date: date | None = None
     url: str | None = None
     outlet: str | None = None
-    # Where the publication date came from: "metadata", "front-matter", "sidecar",
-    # "dateline" or "filename"; "" when the article is undated (`date` is None).
-    dated_by: str = ""
+    dated_by: DatedBy = ""  # where the publication date came from (see DatedBy)
     file_time: str = ""  # the file's mtime (ISO, UTC): shown, never used as a date
 
 
@@ -40,7 +49,7 @@ class Chunk:
     date: date | None = None
     url: str | None = None
     outlet: str | None = None
-    dated_by: str = ""  # see Article.dated_by
+    dated_by: DatedBy = ""  # see DatedBy
     file_time: str = ""  # see Article.file_time
     # Unit vectors (n, dims), one per `index.text.sentences(text)`; None when not stored.
     # The store keeps them as text (index.store.sentvec) and hands them out decoded.

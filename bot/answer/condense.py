@@ -138,9 +138,3 @@ def conversation_context(history: Sequence[Turn], question: str, turns: int = 2)
     if not answered or not is_follow_up(question):
         return ""
     return " ".join(t.standalone or t.question for t in answered[-turns:])
-
-
-def standalone_query(history: Sequence[Turn], question: str) -> str:
-    """The query to retrieve with: the rewritten question plus the context it leans on."""
-    s = rewrite(history, question)
-    return f"{s.question} {s.context}".strip()

@@ -28,10 +28,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal, get_args
 
 from index.text import STOPWORDS, normalize_number, stem, terms, words
 
-REASONS = ("roles", "polarity", "comparison", "addition", "number", "date")
+# How a claim contradicts its source: who did what to whom, a negation or antonym, a
+# comparison, words the source lacks, a figure, a date.
+Contradiction = Literal["roles", "polarity", "comparison", "addition", "number", "date"]
+REASONS: tuple[Contradiction, ...] = get_args(Contradiction)
 
 # --- word tables -----------------------------------------------------------------------------
 # Each pair: two sides of one direction. A claim on one side whose aligned sentences are only
@@ -256,7 +260,7 @@ _PASSIVE_RE = re.compile(r"\b(?:was|were|been|being|is|are|be)\s+(\w+)\s+by\b", 
 class Finding:
     """Why a claim contradicts its aligned source sentences ("" when it does not)."""
 
-    reason: str  # one of REASONS, or ""
+    reason: Contradiction | Literal[""]
     detail: str
     evidence: tuple[str, ...]  # the aligned source sentences
 

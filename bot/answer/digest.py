@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Final
 
 import numpy as np
 
@@ -24,9 +25,9 @@ from bot.answer.model import Answer, Citation, day_label
 from index.errors import NewsbotError
 from index.fusion import jaccard
 from index.text import STOPWORDS, sentences, terms
-from index.types import Chunk
+from index.types import Chunk, DatedBy
 
-MODE = "digest"
+MODE: Final = "digest"
 SIMILAR = 0.5  # cosine of an article to a group's centroid to join it
 SHARED_TERMS = 0.25  # or: term Jaccard with the group's lead article
 MAX_GROUPS = 10
@@ -86,7 +87,7 @@ class NewArticle:
     title: str
     source: str
     day: date | None
-    dated_by: str
+    dated_by: DatedBy
     outlet: str | None
     url: str | None
     lead: str  # its first full sentence, else its title

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class Scored:
     type_held: bool = True  # holds an answer of the kind asked for
 
 
-def answer_kind(question: str) -> str:
+def answer_kind(question: str) -> qtype.AnswerType:
     """The kind of answer asked for (see `bot.answer.qtype.TYPES`)."""
     return qtype.answer_type(question)
 
@@ -130,7 +131,9 @@ def confidence(best: Scored) -> float:
     return max(0.0, min(1.0, (best.coverage + best.similarity) / 2))
 
 
-def select(scored: Sequence[Scored], kind: str, max_sentences: int = 3) -> list[Scored]:
+def select(
+    scored: Sequence[Scored], kind: qtype.AnswerType, max_sentences: int = 3
+) -> list[Scored]:
     """The best sentence first, then the likeliest runners-up that add something: not a
     near-copy, not an echo of the question, and for figure questions holding a figure.
 
@@ -152,7 +155,7 @@ def select(scored: Sequence[Scored], kind: str, max_sentences: int = 3) -> list[
 class ExtractiveAnswerer:
     """Answers from retrieved passages only; declines when the evidence is unlikely."""
 
-    mode = "extractive"
+    mode: Final = "extractive"
 
     def __init__(
         self,

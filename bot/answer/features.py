@@ -286,7 +286,9 @@ _TOKEN_RE = re.compile(r"\S+")
 NEAR_WORDS = 8
 
 
-def _focus_near(kind: str, sentence: str, focus: set[str], weight: Callable[[str], float]) -> float:
+def _focus_near(
+    kind: qtype.AnswerType, sentence: str, focus: set[str], weight: Callable[[str], float]
+) -> float:
     """The best share (by weight) of the question's focus terms found within NEAR_WORDS
     words of one value of the asked kind: "pay" next to "$339m" answers "how much did
     they pay", "$2.5m" next to "sued" does not."""
@@ -305,7 +307,7 @@ def _focus_near(kind: str, sentence: str, focus: set[str], weight: Callable[[str
     return best
 
 
-def _near(kind: str, sentence: str, q_terms: set[str]) -> bool:
+def _near(kind: qtype.AnswerType, sentence: str, q_terms: set[str]) -> bool:
     """Is a value of the asked kind within NEAR_WORDS words of one of the question's terms?
     "$1m expected to fetch" is near "fetch"; a figure three clauses away is not."""
     if kind == "other":

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Final
 
 from bot.answer.citations import LLM_MARKER_RE, MarkerStream
 from bot.answer.condense import conversation_context
@@ -32,7 +33,7 @@ from index.types import Hit
 log = logging.getLogger(__name__)
 
 CONDENSE_TOKENS = 128
-FALLBACK_MODE = "extractive-fallback"
+FALLBACK_MODE: Final = "extractive-fallback"
 _NO_INFO_RE = re.compile(
     r"^\W*(?:i\s+(?:could\s*n[o']?t|cannot|can't|can\s+not|did\s*n[o']?t|was\s+unable\s+to|am\s+"
     r"unable\s+to)\s+find|i\s+do\s*n[o']?t\s+know|(?:the\s+)?(?:provided\s+)?sources?\s+(?:do|does)"
@@ -125,7 +126,7 @@ class _Draft:
 
 
 class GenerativeAnswerer:
-    mode = "llm"
+    mode: Final = "llm"
 
     def __init__(
         self,
@@ -136,7 +137,6 @@ class GenerativeAnswerer:
         context_tokens: int = 8192,
         answer_tokens: int = 512,
         max_question_chars: int = 1000,
-        count_tokens: Callable[[str], int] | None = None,
         cooldown_seconds: float = 0.0,
     ) -> None:
         self.model = model
@@ -146,7 +146,6 @@ class GenerativeAnswerer:
         self.context_tokens = context_tokens
         self.answer_tokens = answer_tokens
         self.max_question_chars = max_question_chars
-        self._count = {"count": count_tokens} if count_tokens else {}
         self.cooldown_seconds = cooldown_seconds
         self._down: tuple[float, LLMError] | None = None  # (until, why) after a failure
 
@@ -182,7 +181,6 @@ class GenerativeAnswerer:
             question,
             self.context_tokens,
             CONDENSE_TOKENS,
-            **self._count,
         )
         error = None
         try:
@@ -226,7 +224,6 @@ class GenerativeAnswerer:
             sources,
             self.context_tokens,
             self.answer_tokens,
-            **self._count,
         )
         if failed is not None:
             return self._fallback(question, hits, context, f"{failed}.")

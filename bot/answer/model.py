@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from index.types import DatedBy
 
 DECLINE_TEXT = "I couldn't find that in the indexed articles."
+
+# Which answerer wrote an answer: "llm" (the model's answer, verified), "extractive" (no LLM),
+# "extractive-fallback" (an LLM was asked but its answer was not used), "timeline" or "digest".
+AnswerMode = Literal["llm", "extractive", "extractive-fallback", "timeline", "digest"]
 
 
 def day_label(day: date | None, dated_by: str = "") -> str:
@@ -26,8 +34,7 @@ class Citation:
     snippet: str
     score: float
     url: str | None = None
-    # Where the publication date came from (see index.types.Article.dated_by); "" if undated.
-    dated_by: str = ""
+    dated_by: DatedBy = ""  # where the publication date came from; "" if undated
     outlets: tuple[str, ...] = ()  # who ran the story, including collapsed copies
     copies: tuple[str, ...] = ()  # other files holding the same story
     file_time: str = ""  # the file's mtime (ISO): for --json readers, never a date
@@ -53,7 +60,7 @@ class Answer:
     question: str
     text: str  # with [n] markers
     answered: bool
-    mode: str  # "extractive", "llm" or "extractive-fallback" (the LLM's answer was not used)
+    mode: AnswerMode
     citations: list[Citation] = field(default_factory=list)
     note: str | None = None  # e.g. why a fallback was used
     fallback: bool = False  # an LLM was asked but its answer was replaced (see `note`)

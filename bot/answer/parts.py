@@ -88,11 +88,11 @@ def question_parts(question: str) -> Parts:
         return Parts((f"{stem}, {a}?", f"{stem}, {b}?"), compare)
     m = _INLINE_OR_RE.search(q, q.find(" ") + 1)
     if m and comp:  # "Did the US or the UK economy grow faster?"
-        parts = tuple(
+        inline = tuple(
             " ".join((q[: m.start()] + name + q[m.end() :]).split())
             for name in (m.group("a"), m.group("b"))
         )
-        return Parts(parts, compare)
+        return Parts(inline, compare)
     m = _TWO_RE.match(q.rstrip("?"))
     if m and len(m.group("a").split()) >= 3:
         first = m.group("a").rstrip(" ,") + "?"
@@ -108,7 +108,7 @@ def question_parts(question: str) -> Parts:
             m = pattern.search(q)
             if m:
                 poss = m.groupdict().get("poss") or ""
-                parts = []
+                parts: list[str] = []
                 for name in (m.group("a"), m.group("b")):
                     part = q[: m.start()] + name + poss + q[m.end() :]
                     part = _EACH_WORDS_RE.sub("", re.sub(r"\bbetween\s+", "", part))
@@ -124,7 +124,7 @@ _VALUE_RE = re.compile(
 _SCALE = {"bn": 1e9, "billion": 1e9, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3}
 
 
-def first_value(text: str, kind: str = "number") -> tuple[str, float] | None:
+def first_value(text: str, kind: qtype.AnswerType = "number") -> tuple[str, float] | None:
     """The first figure of the asked kind in a sentence, not a year: ('£1.2bn', 1.2e9)."""
     spans = qtype.values(kind, text) if kind in qtype.NUMERIC_TYPES | {"date"} else [text]
     for span in spans:
@@ -144,14 +144,16 @@ def _unit(figure: str) -> str:
     return "%" if figure.endswith(("%", "cent")) else ""
 
 
-def comparison_line(compare: str, labels: list[str], texts: list[str], kind: str = "number") -> str:
+def comparison_line(
+    compare: str, labels: list[str], texts: list[str], kind: qtype.AnswerType = "number"
+) -> str:
     """'Of the two, Tesco's figure is the larger: £1.2bn against £800m.' or ''."""
     if kind not in qtype.NUMERIC_TYPES or compare not in _LARGER | _SMALLER:
         return ""
-    found = [first_value(t, kind) for t in texts]
-    if len(found) != 2 or None in found:
+    found = [v for v in (first_value(t, kind) for t in texts) if v is not None]
+    if len(texts) != 2 or len(found) != 2:
         return ""
-    (fa, va), (fb, vb) = found  # type: ignore[misc]
+    (fa, va), (fb, vb) = found
     if _unit(fa) != _unit(fb):
         return ""  # $250 and £19 are not compared
     if va == vb:

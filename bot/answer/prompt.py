@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 from urllib.parse import urlsplit
 
 from bot.answer.citations import strip_markers
@@ -31,7 +32,7 @@ def approx_tokens(text: str) -> int:
 
 @dataclass(frozen=True)
 class Message:
-    role: str  # "system", "user" or "assistant"
+    role: Literal["system", "user", "assistant"]
     content: str
 
 
@@ -58,8 +59,9 @@ class Source:
         return self.first.date
 
     @property
-    def outlet(self) -> str:
-        """The publication's site when the article has a URL, else its file name."""
+    def site(self) -> str:
+        """Where the article is from: its URL's host when it has one, else its file name.
+        (Not `Chunk.outlet`, the publication's name, which an article may lack.)"""
         if self.first.url:
             host = urlsplit(self.first.url).hostname or ""
             if host:
@@ -106,7 +108,7 @@ def render_source(source: Source, max_chars: int | None = None) -> str:
         f"Source number: [{source.n}]",
         f"Title: {defuse(source.title)}",
         f"Date: {source.date.isoformat() if source.date else 'unknown'}",
-        f"Outlet: {defuse(source.outlet)}",
+        f"Outlet: {defuse(source.site)}",  # the label the prompts were written with
         "Text:",
     ]
     body = "\n[…]\n".join(c.text.strip() for c in source.chunks)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Literal, get_args
 
-TYPES = (
+# The kinds of answer a question can ask for, most specific first where they overlap.
+AnswerType = Literal[
     "money",
     "percent",
     "age",
@@ -26,12 +28,13 @@ TYPES = (
     "place",
     "organisation",
     "other",
-)
+]
+TYPES: tuple[AnswerType, ...] = get_args(AnswerType)
 NUMERIC_TYPES = frozenset({"money", "percent", "age", "duration", "time", "score", "number"})
 
 _I = re.I
 # Question patterns, most specific first.
-_QUESTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+_QUESTION_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "age",
         re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b|\bage of\b|\b(older|younger)\b", _I),
@@ -148,7 +151,7 @@ _QUESTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def answer_type(question: str) -> str:
+def answer_type(question: str) -> AnswerType:
     """One of TYPES: the most specific kind of answer the question asks for."""
     q = " ".join(question.split())
     counting = _COUNTING.match(q)
@@ -260,7 +263,7 @@ def _question_tokens(question: str) -> frozenset[str]:
     return frozenset(re.findall(r"[\w'’.,%£$€-]+", question.lower()))
 
 
-def values(kind: str, sentence: str) -> list[str]:
+def values(kind: AnswerType, sentence: str) -> list[str]:
     """The spans in `sentence` that could be an answer of `kind` (empty for 'other')."""
     if kind in _SENTENCE_PATTERNS:
         return [m.group().strip() for m in _SENTENCE_PATTERNS[kind].finditer(sentence)]
@@ -275,7 +278,7 @@ def values(kind: str, sentence: str) -> list[str]:
     return []
 
 
-def spans(kind: str, sentence: str) -> list[int]:
+def spans(kind: AnswerType, sentence: str) -> list[int]:
     """Start offsets of the values `values(kind, sentence)` finds."""
     if kind in _SENTENCE_PATTERNS:
         return [m.start() for m in _SENTENCE_PATTERNS[kind].finditer(sentence)]
@@ -283,7 +286,7 @@ def spans(kind: str, sentence: str) -> list[int]:
     return [m.start() for m in pattern.finditer(sentence)]
 
 
-def holds(kind: str, sentence: str, question: str = "") -> bool:
+def holds(kind: AnswerType, sentence: str, question: str = "") -> bool:
     """Does the sentence hold an answer of `kind` that the question does not already say?
 
     "other" questions (why, how, what happened) are held by any statement.

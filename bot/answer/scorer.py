@@ -16,10 +16,11 @@ Pure apart from reading that file once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -95,19 +96,19 @@ class Linear:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, object], names: Sequence[str]) -> Linear:
-        """Weights by feature name, so a feature added later reads as weight 0 until refit."""
-        stored = list(data["features"])  # type: ignore[call-overload]
+    def from_dict(cls, data: Mapping[str, Any], names: Sequence[str]) -> Linear:
+        """Weights by feature name, so a feature added later reads as weight 0 until refit.
+        `data` is parsed JSON (as_dict's shape)."""
+        stored = list(data["features"])
         by_name = {
-            key: dict(zip(stored, data[key], strict=True))  # type: ignore[call-overload]
-            for key in ("mean", "scale", "coef")
+            key: dict(zip(stored, data[key], strict=True)) for key in ("mean", "scale", "coef")
         }
         return cls(
             tuple(names),
             np.array([by_name["mean"].get(f, 0.0) for f in names]),
             np.array([by_name["scale"].get(f, 1.0) or 1.0 for f in names]),
             np.array([by_name["coef"].get(f, 0.0) for f in names]),
-            float(data.get("intercept", 0.0)),  # type: ignore[arg-type]
+            float(data.get("intercept", 0.0)),
         )
 
 
@@ -165,12 +166,13 @@ class Scorer:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Scorer:
+    def from_dict(cls, data: Mapping[str, Any]) -> Scorer:
+        """`data` is parsed JSON (as_dict's shape)."""
         return cls(
-            Linear.from_dict(data["rank"], FEATURES),  # type: ignore[arg-type]
-            Linear.from_dict(data["decide"], DECISION_FEATURES),  # type: ignore[arg-type]
-            float(data["threshold"]),  # type: ignore[arg-type]
-            dict(data.get("info", {})),  # type: ignore[call-overload]
+            Linear.from_dict(data["rank"], FEATURES),
+            Linear.from_dict(data["decide"], DECISION_FEATURES),
+            float(data["threshold"]),
+            dict(data.get("info", {})),
         )
 
 

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Final, Literal
 
 from bot.answer.citations import Claim, number_claims
 from bot.answer.extractive import Scored, confidence, mentions, question_entities
@@ -24,9 +25,9 @@ from bot.answer.model import Answer, day_label
 from index.dates import find_date
 from index.fusion import jaccard
 from index.text import numbers, terms
-from index.types import Chunk, Hit
+from index.types import Chunk, DatedBy, Hit
 
-MODE = "timeline"
+MODE: Final = "timeline"
 RETRIEVE_K = 16  # passages a timeline is built from (answers use top_k, 5 by default)
 MAX_EVENTS = 12
 _EXTRA_PER_ARTICLE = 2  # further dated sentences an article may add beyond its best one
@@ -93,7 +94,7 @@ class Event:
     """One bullet: a sentence, its date and the articles that report it."""
 
     day: date | None
-    dated_by: str  # "text" (the sentence names it), else the article's (see Article), or ""
+    dated_by: DatedBy | Literal["text"]  # "text": the sentence names it; else the article's
     text: str
     chunks: tuple[Chunk, ...]
     score: float

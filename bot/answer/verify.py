@@ -22,16 +22,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
 from bot.answer.citations import LLM_MARKER_RE, build_citation, marker_numbers, rewrite_markers
-from bot.answer.contradiction import REASONS
+from bot.answer.contradiction import REASONS, Contradiction
 from bot.answer.contradiction import check as contradiction
 from bot.answer.extractive import mentions, question_entities
 from bot.answer.model import Citation
 from bot.answer.prompt import Source
 from index.text import numbers, sentence_spans, sentences, terms
+
+# Why a citation was rejected: the claim is not in the cited source, the source number is
+# not one the model was shown, or the source says otherwise.
+Rejection = Literal["unsupported", "unknown"] | Contradiction
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -63,7 +68,7 @@ class Check:
     semantic: float = 0.0
     missing: tuple[str, ...] = ()  # numbers or names of the claim absent from the sources
     evidence: str = ""  # the source sentence(s) the claim was aligned with
-    reason: str = ""  # why it was rejected: "unsupported", "unknown" or a contradiction
+    reason: Rejection | Literal[""] = ""  # why it was rejected
     detail: str = ""  # what the contradiction check found
 
     def as_dict(self) -> dict[str, object]:

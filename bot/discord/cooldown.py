@@ -26,7 +26,3 @@ class Cooldowns:
         if len(self._last) > 10_000:  # forget users whose pause is over
             self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
         return 0.0
-
-    def reset(self, user_id: int) -> None:
-        """Give the user their question back (e.g. it was refused before any work)."""
-        self._last.pop(user_id, None)

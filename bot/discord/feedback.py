@@ -28,7 +28,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import discord
 
@@ -47,6 +47,7 @@ from bot.redact import redact
 if TYPE_CHECKING:
     from bot.answer.evidence import Evidence
     from bot.answer.model import Answer
+    from bot.discord.client import NewsDiscordBot
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 """
 _FEEDBACK_COLUMNS = "message_id, user_id, vote, question, answer, sources, voted_at, reason"
+
+VoteValue = Literal["up", "down"]  # 👍 or 👎
 
 # What a 👎 may say was wrong (asked once, privately; answering is optional).
 REASONS = {
@@ -166,7 +169,7 @@ class FeedbackStore:
             )
 
     def record_vote(
-        self, message_id: int, user_id: int, vote: str, fallback_answer: str = ""
+        self, message_id: int, user_id: int, vote: VoteValue, fallback_answer: str = ""
     ) -> Vote:
         """Store (or change) a user's vote on the answer carried by `message_id`.
 
@@ -304,7 +307,7 @@ def vote_buttons(evidence: bool = False) -> discord.ui.View:
     return view
 
 
-def _button(vote: str) -> discord.ui.Button[discord.ui.View]:
+def _button(vote: VoteValue) -> discord.ui.Button[discord.ui.View]:
     return discord.ui.Button(
         emoji="👍" if vote == "up" else "👎",
         style=discord.ButtonStyle.secondary,
@@ -351,13 +354,14 @@ class ReasonButton(
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button[discord.ui.View],
+        item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> ReasonButton:
         return cls(int(match["message"]), match["reason"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        store: FeedbackStore = interaction.client.feedback  # type: ignore[attr-defined]
+        # Only NewsDiscordBot registers this item (add_dynamic_items), so it is the client.
+        store = cast("NewsDiscordBot", interaction.client).feedback
         try:
             noted = self.reason in REASONS and await asyncio.to_thread(
                 store.record_reason, self.message_id, interaction.user.id, self.reason
@@ -403,7 +407,7 @@ class VoteView(discord.ui.View):
         for text in evidence_messages(found):
             await tell(interaction, text)
 
-    async def _vote(self, interaction: discord.Interaction, vote: str) -> None:
+    async def _vote(self, interaction: discord.Interaction, vote: VoteValue) -> None:
         message = interaction.message
         if message is None:
             await interaction.response.send_message("That answer is gone.", ephemeral=True)

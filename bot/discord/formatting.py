@@ -149,8 +149,8 @@ def _cut_point(text: str, limit: int) -> int:
     """Where to end the next piece: an index <= limit into `text` (which has no leading space)."""
     window = text[: limit + 1]
     spans = [m.span() for m in MARKER_RE.finditer(text, 0, limit + 64)]
-    inside = set()
-    ends = set()
+    inside: set[int] = set()
+    ends: set[int] = set()
     for start, end in spans:
         inside.update(range(start + 1, end))
         ends.add(end)

@@ -115,7 +115,7 @@ def _iso(parsed: Any) -> str | None:
     if not parsed:
         return None
     try:
-        return datetime(*parsed[:6], tzinfo=UTC).isoformat()
+        return datetime(*parsed[:6]).replace(tzinfo=UTC).isoformat()
     except (TypeError, ValueError):
         return None
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from index.feeds.fetch import Fetched, FetchError, Http, fetch_pages, http_client
 from index.feeds.parse import FeedEntry, ParsedFeed, build_story, parse_feed
-from index.feeds.registry import FeedState, feed_registry, feeds_dir, now
+from index.feeds.registry import FeedState, FeedStatus, feed_registry, feeds_dir, now
 from index.feeds.stories import StoryFiles
 from index.settings import IndexConfig
 
@@ -32,7 +32,7 @@ class FeedProblem:
 class FeedResult:
     url: str
     title: str | None = None
-    status: str = "ok"  # "ok", "not modified" or "error"
+    status: FeedStatus = "ok"
     error: str | None = None
     entries: int = 0
     new: int = 0

@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from index.errors import NewsbotError
@@ -42,6 +42,10 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+# How a feed's last fetch went: new stories taken, nothing changed (HTTP 304), or failed.
+FeedStatus = Literal["ok", "not modified", "error"]
+
+
 @dataclass
 class FeedState:
     """A registered feed and what the last fetch left behind."""
@@ -53,7 +57,7 @@ class FeedState:
     etag: str | None = None
     last_modified: str | None = None
     last_fetched: str | None = None
-    last_status: str | None = None  # "ok", "not modified" or "error"
+    last_status: FeedStatus | None = None
     last_error: str | None = None
     stories: int = 0  # story files stored from this feed
 

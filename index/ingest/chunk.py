@@ -7,7 +7,7 @@ title/date header that is embedded with each chunk, so nothing is truncated by t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from index.types import Article, Chunk
 
@@ -19,10 +19,14 @@ def chunk_id(article_id: str, position: int, text: str) -> str:
 
 
 class Chunker:
-    """Articles -> Chunks. `tokenizer` maps text to tokens (the model's word-pieces)."""
+    """Articles -> Chunks. `tokenizer` maps text to tokens (the model's word-pieces); the
+    splitter only takes their number."""
 
     def __init__(
-        self, tokenizer: Callable[[str], list[str]], chunk_tokens: int = 256, overlap: int = 32
+        self,
+        tokenizer: Callable[[str], Sequence[object]],
+        chunk_tokens: int = 256,
+        overlap: int = 32,
     ) -> None:
         from llama_index.core.node_parser import SentenceSplitter
 

@@ -17,7 +17,7 @@ from index.errors import SourceError
 from index.errors import describe as describe  # build and watch read it here
 from index.errors import first_line as _first_line
 from index.ingest.stories import find_date, split_stories
-from index.types import Article
+from index.types import Article, DatedBy
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -48,7 +48,7 @@ class RawDoc:
     date: date | None = None
     url: str | None = None
     outlet: str | None = None
-    dated_by: str = "metadata"  # where `date` came from: "metadata", "front-matter", "sidecar"
+    dated_by: DatedBy = "metadata"  # where `date` came from: metadata, front-matter or sidecar
 
 
 SIDECAR_SUFFIX = ".meta.json"  # `story.txt.meta.json` holds {"date": "2025-05-24"} for story.txt
@@ -426,7 +426,7 @@ def to_articles(source: str, docs: list[RawDoc], file_time: str = "") -> list[Ar
     """
     stem = source.rsplit(".", 1)[0]
     named = date_from_name(source)
-    fallback = (named, "filename") if named else None
+    fallback: tuple[date, DatedBy] | None = (named, "filename") if named else None
     articles: list[Article] = []
     for doc in docs:
         stories = split_stories(doc.text, doc.title, doc.date, doc.dated_by, fallback)

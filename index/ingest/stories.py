@@ -16,6 +16,7 @@ from index.dates import DATE_PATTERNS as _DATE_RES
 from index.dates import MONTH_NUMBER as _MONTH_NUM
 from index.dates import find_date as find_date
 from index.ingest.clean import clean_lines
+from index.types import DatedBy
 
 # A line that opens a block of other stories on the same page ("More from Ukraine").
 _MORE_RE = re.compile(
@@ -57,9 +58,9 @@ class Story:
     title: str
     text: str
     date: date | None
-    # Where the date came from: "metadata", "front-matter", "sidecar", "filename" (as the
-    # caller says) or "dateline" (the top of the story); "" when the story is undated.
-    dated_by: str = ""
+    # Where the date came from: as the caller says, or "dateline" (the top of the story);
+    # "" when the story is undated.
+    dated_by: DatedBy = ""
 
 
 def _date_at(text: str) -> tuple[date, int] | None:
@@ -143,7 +144,7 @@ def fallback_title(text: str, limit: int = 90) -> str:
 
 
 def _blocks_to_story(
-    lines: list[str], title: str | None, known: tuple[date, str] | None
+    lines: list[str], title: str | None, known: tuple[date, DatedBy] | None
 ) -> Story | None:
     """A story from its lines; `known` is a date and its kind given from outside, which
     wins over a dateline (a dateline line is dropped from the text either way)."""
@@ -154,6 +155,8 @@ def _blocks_to_story(
     body = "\n\n".join(body_lines).strip()
     if not body:
         return None
+    when: date | None
+    dated_by: DatedBy
     when, dated_by = known if known else (found, "dateline") if found else (None, "")
     return Story(title=title or fallback_title(body), text=body, date=when, dated_by=dated_by)
 
@@ -162,8 +165,8 @@ def split_stories(
     text: str,
     title: str | None = None,
     when: date | None = None,
-    dated_by: str = "metadata",
-    fallback: tuple[date, str] | None = None,
+    dated_by: DatedBy = "metadata",
+    fallback: tuple[date, DatedBy] | None = None,
 ) -> list[Story]:
     """Clean a page and split it into its main story and any trailing story list.
 

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -51,7 +52,7 @@ def _doc_terms(chunk: Chunk) -> list[str]:
     return terms(f"{chunk.title}\n{chunk.text}")
 
 
-def _bm25s():  # type: ignore[no-untyped-def]
+def _bm25s() -> ModuleType:
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
@@ -109,10 +110,11 @@ class KeywordIndex:
         return keep
 
     def search(self, query: str, n: int, allowed: np.ndarray | None = None) -> list[KeywordHit]:
-        q = [t for t in terms(query) if t in self._model.vocab_dict] if self._model else []
-        if not q:
+        model = self._model
+        q = [t for t in terms(query) if t in model.vocab_dict] if model else []
+        if model is None or not q:
             return []
-        scores = self._model.get_scores(q)
+        scores = model.get_scores(q)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         n = min(n, len(scores))
@@ -158,7 +160,13 @@ def snapshot_generation(directory: Path) -> int | None:
         return None
 
 
-def _previous_terms(directory: Path) -> tuple[int, list[str], dict[str, np.ndarray], dict]:  # type: ignore[type-arg]
+# A chunk's (article id, source, date) as the snapshot records them.
+_Info = tuple[str, str, int]
+
+
+def _previous_terms(
+    directory: Path,
+) -> tuple[int, list[str], dict[str, np.ndarray], dict[str, _Info]]:
     """(generation, vocabulary, term ids per chunk id, chunk metadata by id) of the
     published snapshot; nothing when there is none or it is damaged."""
     try:
@@ -169,8 +177,10 @@ def _previous_terms(directory: Path) -> tuple[int, list[str], dict[str, np.ndarr
             flat, offsets = saved["flat"], saved["offsets"]
         ids = meta["ids"]
         terms_by_id = {cid: flat[offsets[i] : offsets[i + 1]] for i, cid in enumerate(ids)}
-        fields = ("articles", "sources", "dates")
-        info = {cid: tuple(meta[f][i] for f in fields) for i, cid in enumerate(ids)}
+        articles, sources, dates = meta["articles"], meta["sources"], meta["dates"]
+        info: dict[str, _Info] = {
+            cid: (articles[i], sources[i], dates[i]) for i, cid in enumerate(ids)
+        }
         if not isinstance(vocab, list) or any(
             t.size and int(t.max()) >= len(vocab) for t in terms_by_id.values()
         ):
@@ -200,7 +210,7 @@ class SnapshotBuilder:
         self._index_of = {term: i for i, term in enumerate(vocab)}
         self._previous, self._previous_info = known, info
         self._terms: dict[str, np.ndarray] = {}
-        self._info: dict[str, tuple[str, str, int]] = {}
+        self._info: dict[str, _Info] = {}
 
     def add(self, chunks: Iterable[Chunk]) -> None:
         """Tokenize chunks for the snapshot (the newest version of an id wins)."""

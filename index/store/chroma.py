@@ -14,7 +14,7 @@ from index.errors import StoreError
 from index.store import sentvec
 from index.store.guard import chroma_errors
 from index.store.manifest import ManifestStore
-from index.types import Chunk, Filters
+from index.types import Chunk, Filters, dated_by_of
 
 _WRITE_BATCH = 1000
 
@@ -78,7 +78,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any] | None) -> 
         date=date.fromisoformat(meta["date"]) if meta.get("date") else None,
         url=meta.get("url"),
         outlet=meta.get("outlet"),
-        dated_by=str(meta.get("dated_by", "")),
+        dated_by=dated_by_of(meta.get("dated_by", "")),
         file_time=str(meta.get("file_time", "")),
         sentence_vectors=sentvec.decode(meta["sv"]) if meta.get("sv") else None,
     )
@@ -153,7 +153,9 @@ class ChromaStore:
             ) from None
         self._lease_col: Any | None = None
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> tuple[Any, Any]:
+        """The chunk and manifest collections. Typed Any: chromadb types every result field
+        as optional even when `include` asks for it, which would mean a check per read."""
         chunks = self._client.get_or_create_collection(
             self._name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )

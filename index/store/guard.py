@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from index.errors import StoreError
 
@@ -45,7 +45,7 @@ def chroma_errors(fn: F) -> F:
                 + _advice(exc, where)
             ) from None
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def _advice(exc: Exception, where: str) -> str:

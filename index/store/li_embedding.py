@@ -19,7 +19,7 @@ class MiniLMEmbedding(BaseEmbedding):
     _embedder: MiniLMEmbedder = PrivateAttr()
 
     def __init__(self, embedder: MiniLMEmbedder | None = None, **kwargs: object) -> None:
-        super().__init__(model_name=MODEL_ID, **kwargs)  # type: ignore[arg-type]
+        super().__init__(model_name=MODEL_ID, **kwargs)
         self._embedder = embedder or MiniLMEmbedder()
 
     @classmethod

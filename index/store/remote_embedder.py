@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from index.errors import StoreError
-from index.store.embedder import MiniLMEmbedder, PendingEmbeddings
+from index.store.embedder import Batch, MiniLMEmbedder, PendingEmbeddings
 
 BATCH = 64  # texts per request
 CONCURRENCY = 4  # requests in flight at once
@@ -154,11 +154,10 @@ class RemoteEmbedder:
         for i, (text, own) in enumerate(zip(texts, spans, strict=True)):
             items += [(i, text[a:b]) for a, b in own]
         # Requests of BATCH texts; a passage's vectors are ready when all of its requests are.
-        futures: list[Future] = []  # type: ignore[type-arg]
         requests = [items[j : j + BATCH] for j in range(0, len(items), BATCH)]
         sent = [self._executor.submit(self._request, [t for _, t in r]) for r in requests]
 
-        def gather() -> tuple[list[int], np.ndarray, list[np.ndarray]]:
+        def gather() -> Batch:
             vectors = np.concatenate([f.result() for f in sent]) if sent else np.zeros((0, 0))
             passages = vectors[: len(texts)]
             parts, at = [], len(texts)
@@ -167,10 +166,10 @@ class RemoteEmbedder:
                 at += len(own)
             return list(range(len(texts))), passages, parts
 
-        done: Future = Future()  # type: ignore[type-arg]
+        done: Future[Batch] = Future()
         once = threading.Lock()
 
-        def finish(_: Future) -> None:  # type: ignore[type-arg]
+        def finish(_: Future[np.ndarray]) -> None:
             with once:
                 if not all(f.done() for f in sent) or done.done() or done.running():
                     return
@@ -185,14 +184,13 @@ class RemoteEmbedder:
             done.set_result((list(range(len(texts))), np.zeros((0, 0)), []))
         for f in sent:
             f.add_done_callback(finish)
-        futures.append(_Cancelling(done, sent))
-        return PendingEmbeddings(len(texts), futures)
+        return PendingEmbeddings(len(texts), [_Cancelling(done, sent)])
 
 
 class _Cancelling:
     """A future over the group's requests: cancelling it drops those not sent yet."""
 
-    def __init__(self, done: Future, parts: list[Future]) -> None:  # type: ignore[type-arg]
+    def __init__(self, done: Future[Batch], parts: list[Future[np.ndarray]]) -> None:
         self._done, self._parts = done, parts
 
     def cancel(self) -> bool:
@@ -200,7 +198,7 @@ class _Cancelling:
             part.cancel()
         return self._done.cancel()
 
-    def result(self) -> Any:
+    def result(self) -> Batch:
         return self._done.result()
 
 

@@ -1,4 +1,4 @@
-from bot.answer.condense import conversation_context, is_follow_up, standalone_query
+from bot.answer.condense import conversation_context, is_follow_up, rewrite
 from bot.answer.model import Turn
 
 HISTORY = [Turn("How many troops did Zelenskyy say were needed?", "100,000 to 150,000 [1]")]
@@ -8,9 +8,8 @@ def test_follow_up_gets_the_earlier_question_as_context() -> None:
     q = "and how many did the diplomats estimate?"
     assert is_follow_up(q)
     # the leading "and" goes; the earlier question rides along as context
-    assert standalone_query(HISTORY, q) == (
-        f"How many did the diplomats estimate? {HISTORY[0].question}"
-    )
+    s = rewrite(HISTORY, q)
+    assert (s.question, s.context) == ("How many did the diplomats estimate?", HISTORY[0].question)
 
 
 def test_a_fresh_question_stands_alone() -> None:

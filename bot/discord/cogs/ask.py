@@ -44,6 +44,8 @@ from bot.discord.work import failure_reply
 from index.types import Filters
 
 if TYPE_CHECKING:
+    from discord.abc import MessageableChannel
+
     from bot.discord.client import NewsDiscordBot
     from bot.service import NewsBot
 
@@ -242,13 +244,16 @@ class AskCog(commands.Cog):
         question = question_text(message.content, me.id)
         is_dm = message.guild is None
         is_thread = isinstance(channel, discord.Thread)
-        ours = is_thread and channel.owner_id == me.id  # type: ignore[union-attr]
+        own_thread = (
+            channel if isinstance(channel, discord.Thread) and channel.owner_id == me.id else None
+        )
+        ours = own_thread is not None
         replied = await self._replied_history(message) if question or mentioned else None
         if not (is_dm or mentioned or ours or replied is not None):
             return
         if not question and not mentioned:
-            if ours and not self.bot.settings.discord.message_content:
-                await self._hint_once(channel)  # type: ignore[arg-type]
+            if own_thread is not None and not self.bot.settings.discord.message_content:
+                await self._hint_once(own_thread)
             return  # content hidden (no Message Content intent) or nothing but an attachment
         if not self.bot.channel_allowed(channel) and not mentioned and not is_dm:
             return
@@ -259,11 +264,11 @@ class AskCog(commands.Cog):
         thread: discord.Thread | None = None
         try:
             if is_dm or is_thread:
-                await self._answer_in(channel, message, message, question, history=replied)  # type: ignore[arg-type]
+                await self._answer_in(channel, message, message, question, history=replied)
                 return
             thread = await self._open_thread(message, question)
             if thread is None:
-                await self._answer_in(channel, message, message, question, history=replied or [])  # type: ignore[arg-type]
+                await self._answer_in(channel, message, message, question, history=replied or [])
             else:
                 await self._answer_in(thread, None, message, question, history=replied or [])
         except Exception as exc:
@@ -323,7 +328,7 @@ class AskCog(commands.Cog):
 
     async def _answer_in(
         self,
-        target: discord.abc.Messageable,
+        target: MessageableChannel,
         reply_to: discord.Message | None,
         asked: discord.Message,
         question: str,
@@ -335,7 +340,7 @@ class AskCog(commands.Cog):
         `history` is where the question comes from (a new thread: none; a reply to an
         answer: that answer's conversation); None means the conversation of `target`.
         """
-        key = target.id  # type: ignore[attr-defined]
+        key = target.id
         async with self.bot.conversations.lock(key):
             if history is None:
                 history = await self._history(target, asked)
@@ -349,6 +354,7 @@ class AskCog(commands.Cog):
                 if draft is None:
                     draft = await target.send(
                         text,
+                        # discord.py's overloads omit the None its send() accepts
                         reference=reference(),  # type: ignore[arg-type]
                         mention_author=False,
                         allowed_mentions=_NO_MENTIONS,
@@ -376,6 +382,7 @@ class AskCog(commands.Cog):
                         view=view,
                         allowed_mentions=_NO_MENTIONS,
                     )
+                # discord.py's send() overloads omit the None it accepts for these three
                 return await target.send(
                     out.content or None,
                     embed=out.embed,  # type: ignore[arg-type]
@@ -405,10 +412,10 @@ class AskCog(commands.Cog):
         return "Ask a follow-up question any time."
 
     async def _history(
-        self, target: discord.abc.Messageable, before: discord.Message | None
+        self, target: MessageableChannel, before: discord.Message | None
     ) -> list[Turn]:
         """Earlier turns: from memory, else rebuilt from a thread the bot created."""
-        key = target.id  # type: ignore[attr-defined]
+        key = target.id
         conversations = self.bot.conversations
         if key in conversations:
             return conversations.history(key)
@@ -439,9 +446,11 @@ class AskCog(commands.Cog):
         starter = thread.starter_message
         if starter is None:
             parent = thread.parent or self.bot.get_channel(thread.parent_id)
-            if isinstance(parent, discord.TextChannel | discord.ForumChannel):
+            # The bot opens threads on messages of text channels (a forum post's starter
+            # lives in the thread itself, and a ForumChannel has no fetch_message).
+            if isinstance(parent, discord.TextChannel):
                 with contextlib.suppress(discord.HTTPException):
-                    starter = await parent.fetch_message(thread.id)  # type: ignore[union-attr]
+                    starter = await parent.fetch_message(thread.id)
         if starter is not None and starter.author.id != me.id:
             return question_text(starter.content, me.id)
         return thread.name

@@ -162,6 +162,8 @@ class NewsCog(commands.Cog):
         if not channel_id:
             return []
         channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise TypeError(f"DISCORD_DIGEST_CHANNEL_ID {channel_id} is not a text channel")
         now = now or schedule.utc_now()
         result = await self.bot.worker.run(self.bot.service.digest, "24h", now=now)
         answer = result.answer(markdown=True)
@@ -169,8 +171,9 @@ class NewsCog(commands.Cog):
         sent = []
         for out in answer_messages(answer, markdown=True):
             sent.append(
-                await channel.send(  # type: ignore[union-attr]
+                await channel.send(
                     out.content or None,
+                    # discord.py's send() accepts None; its overloads omit it
                     embed=out.embed,  # type: ignore[arg-type]
                     allowed_mentions=_NO_MENTIONS,
                 )
