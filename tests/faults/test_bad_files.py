@@ -356,6 +356,9 @@ class FailingOnce:
             raise ValueError("year 56385 is out of range\nsecond line")
         return UpdateReport(added=1)
 
+    def feeds_registered(self) -> bool:
+        return False  # no feeds: the cycle is the folder update alone
+
 
 async def test_the_discord_refresh_logs_a_failed_cycle_in_one_line_and_goes_on(
     tmp_path: Path, caplog: pytest.LogCaptureFixture

@@ -27,6 +27,7 @@ from bot.service import NewsBot
 from bot.settings import load_settings
 from index.errors import StoreError
 from index.lock import IndexBusyError, IndexLock
+from tests.conftest import SAMPLE_ARTICLES
 from tests.e2e.test_crash import write_corpus
 from tests.server.conftest import chroma_server, free_port  # noqa: F401 (fixture)
 
@@ -435,6 +436,7 @@ def test_server_down_is_named_without_destructive_advice(tmp_path: Path) -> None
     env = {
         "NEWSBOT_CHROMA_URL": f"http://127.0.0.1:{free_port()}",
         "NEWSBOT_DATA_DIR": str(tmp_path / "data"),
+        "NEWSBOT_ARTICLES_DIR": str(SAMPLE_ARTICLES),
     }
     for command in (("ask", QUESTION), ("status",), ("index",)):
         code, _, err = run(*command, env=env)
