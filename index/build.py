@@ -314,7 +314,9 @@ class Indexer:
         the snapshot is not of this generation or the store's marks cannot be read."""
         directory = self.ws.bm25_dir
         marks = self.ws.store_marks()
-        if marks is None or snapshot_generation(directory) != manifest.state.generation:
+        if not marks or not marks["checked"]:
+            return  # vector files not known to work: the next run checks them
+        if snapshot_generation(directory) != manifest.state.generation:
             return
         name = current_name(directory)
         state = manifest.state
@@ -359,13 +361,12 @@ class Indexer:
                 summary["dating"],
                 summary["manifest_version"],
             )
-            if expected != built or snapshot_generation(directory) != summary["generation"]:
+            if expected != built:
                 return None
             marks = self.ws.store_marks()
             if marks is None or any(summary[k] != v for k, v in marks.items()):
                 return None
-            if not self.ws.vectors_checked():
-                return None
+            # the snapshot as published for this generation (checked when summarized)
             if snapshot_checksums(directory / summary["snapshot"]) != summary["checksums"]:
                 return None
             known: dict[str, str] = summary["files"]

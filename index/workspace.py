@@ -117,7 +117,8 @@ class Workspace:
     def store_marks(self, vectors: bool = True) -> dict[str, object] | None:
         """What tells, without opening Chroma, that the embedded store is as it was: its
         folder, the end of Chroma's write log (every write adds to it, reads never do) and
-        (`vectors`) the vector files' checksums. None in server mode or when unreadable."""
+        (`vectors`) the vector files' checksums and whether they are those last known to
+        work. None in server mode or when unreadable."""
         if self.settings.index.chroma_url:
             return None
         folder = Path(os.path.realpath(self.chroma_path))
@@ -130,7 +131,11 @@ class Workspace:
             return None
         marks: dict[str, object] = {"store": str(folder), "log": list(row)}
         if vectors:
-            marks["vectors"] = _fingerprint(folder)
+            marks["vectors"] = fingerprint = _fingerprint(folder)
+            try:  # as vectors_checked(): still the files last known to work
+                marks["checked"] = (folder / _CHECKED).read_text(encoding="utf-8") == fingerprint
+            except OSError:
+                marks["checked"] = False
         return marks
 
     def store_exists(self) -> bool:
