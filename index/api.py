@@ -96,6 +96,8 @@ class NewsIndex:
         return sorted(manifest.files) if manifest else []
 
     def status(self) -> IndexStatus:
+        if fast := self._status_from_summary():
+            return fast
         # a local store that does not exist is not opened: opening would create one
         manifest = self.ws.manifest() if self.ws.store_exists() else None
         return IndexStatus(
@@ -106,6 +108,31 @@ class NewsIndex:
             store=self.ws.store_location,
             indexed=manifest is not None,
         )
+
+    def _status_from_summary(self) -> IndexStatus | None:
+        """The status from the summary the indexer published, without opening Chroma; None
+        in server mode or when the store was written since (see index.store.summary)."""
+        from index.store.summary import read_summary
+
+        if self.settings.index.chroma_url or not self.ws.store_exists():
+            return None
+        summary = read_summary(self.ws.bm25_dir)
+        marks = self.ws.store_marks(vectors=False) if summary else None
+        if summary is None or marks is None:
+            return None
+        if (summary.get("store"), summary.get("log")) != (marks["store"], marks["log"]):
+            return None
+        try:
+            return IndexStatus(
+                articles=int(summary["articles"]),
+                files=len(summary["files"]),
+                chunks=int(summary["chunks"]),
+                updated_at=summary["updated_at"] or None,
+                store=self.ws.store_location,
+                indexed=True,
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
 
     # ------------------------------------------------------------------ writing
 

@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,9 +27,18 @@ from index.ingest.sources import (
     unsupported_message,
 )
 from index.lock import IndexLock
-from index.store.bm25 import SnapshotBuilder, load_snapshot
+from index.store.bm25 import SnapshotBuilder, current_name, load_snapshot, snapshot_generation
 from index.store.embedder import PendingEmbeddings
-from index.store.manifest import DATING, FileEntry, Manifest, ManifestStore, State, now
+from index.store.manifest import (
+    DATING,
+    VERSION,
+    FileEntry,
+    Manifest,
+    ManifestStore,
+    State,
+    now,
+)
+from index.store.summary import drop_summary, read_summary, snapshot_checksums, write_summary
 from index.text import sentence_spans
 from index.types import Chunk
 from index.workspace import Workspace
@@ -162,6 +171,11 @@ def _name_prefix(root: Path, articles_dir: Path) -> str:
     return printable(real.as_posix()).rstrip("/") + "/"
 
 
+def _gone(known: Iterable[str], seen: dict[str, Path], prefixes: list[str]) -> list[str]:
+    """The names of `known` that belong to the roots (by prefix) but were not found there."""
+    return sorted(n for n in set(known) - set(seen) if _owned(n, prefixes))
+
+
 def _owned(name: str, prefixes: list[str]) -> bool:
     """Whether a manifest name belongs to one of the roots with these prefixes."""
     absolute = name.startswith("/")
@@ -177,6 +191,7 @@ class Indexer:
         self._phase: PhaseProgress | None = None
         self._queued = 0  # chunks sent to the embedder in this update
         self._inflight: list[PendingEmbeddings] = []  # cancelled if the update is interrupted
+        self._done: Manifest | None = None  # the manifest a full update ended with
 
     def _tell(self, phase: str, done: int = 0, total: int = 0) -> None:
         if self._phase is not None:
@@ -216,10 +231,17 @@ class Indexer:
         lock = self.ws.lock()
         lock.acquire(wait)
         try:
-            if rebuild and not settings.index.chroma_url:
-                return self._rebuild_beside(roots, progress, lock)
-            report = self._update(roots, rebuild, progress, lock)
-            self.ws.mark_vectors_checked()
+            embedded = not settings.index.chroma_url
+            if embedded and not rebuild and (report := self._unchanged(roots)):
+                return report
+            drop_summary(self.ws.bm25_dir)  # from here on the store may change
+            if rebuild and embedded:
+                report = self._rebuild_beside(roots, progress, lock)
+            else:
+                report = self._update(roots, rebuild, progress, lock)
+                self.ws.mark_vectors_checked()
+            if embedded and self._done is not None:
+                self._summarize(self._done)
             return report
         except BaseException:  # Ctrl-C: the embedding workers need not finish queued work
             for pending in self._inflight:
@@ -248,6 +270,7 @@ class Indexer:
         report = builder._update(roots, True, progress, lock)
         staged.mark_vectors_checked()
         self._chunker = builder._chunker
+        self._done = builder._done
         if damaged := self.ws.swap_in(staged):
             report.warnings.append(
                 Problem(str(damaged), "the old index store was damaged; kept here, not used")
@@ -280,8 +303,85 @@ class Indexer:
         self._embed_and_write(todo, run, progress, lock)
         self._publish(run)
         self._finish(run)
+        self._done = run.manifest
         run.report.seconds = time.perf_counter() - started
         return run.report
+
+    # --- the summary: a no-change run without opening the store ------------------------
+
+    def _summarize(self, manifest: Manifest) -> None:
+        """Publish the summary of the index at rest (see index.store.summary); nothing when
+        the snapshot is not of this generation or the store's marks cannot be read."""
+        directory = self.ws.bm25_dir
+        marks = self.ws.store_marks()
+        if not marks or not marks["checked"]:
+            return  # vector files not known to work: the next run checks them
+        if snapshot_generation(directory) != manifest.state.generation:
+            return
+        name = current_name(directory)
+        state = manifest.state
+        write_summary(
+            directory,
+            {
+                "generation": state.generation,
+                "model": state.model,
+                "chunk_tokens": state.chunk_tokens,
+                "dating": state.dating,
+                "dimensions": state.dimensions,
+                "manifest_version": VERSION,
+                "updated_at": state.updated_at,
+                "articles": manifest.article_count,
+                "chunks": manifest.chunk_count,
+                "live": len(manifest.live_chunks()),
+                "files": {n: e.sha256 for n, e in manifest.files.items()},
+                "checksums": snapshot_checksums(directory / str(name)),
+                **marks,
+            },
+        )
+
+    def _unchanged(self, roots: list[Path]) -> UpdateReport | None:
+        """The report of an update that finds nothing to do, from the summary alone (no
+        Chroma, no model); None when anything differs or is in doubt: the full path decides.
+
+        Nothing to do means: the folders hold the files the summary lists, unchanged; the
+        store and the snapshot are byte for byte as the last clean update left them (so no
+        damage, no lost chunks, no leftovers of a killed run); and the model, chunk size and
+        dating rule are those the index was built with.
+        """
+        started = time.perf_counter()
+        settings, directory = self.ws.settings, self.ws.bm25_dir
+        summary = read_summary(directory)
+        if summary is None:
+            return None
+        try:
+            expected = (self.ws.embedder.model_id, settings.index.chunk_tokens, DATING, VERSION)
+            built = (
+                summary["model"],
+                summary["chunk_tokens"],
+                summary["dating"],
+                summary["manifest_version"],
+            )
+            if expected != built:
+                return None
+            marks = self.ws.store_marks()
+            if marks is None or any(summary[k] != v for k, v in marks.items()):
+                return None
+            # the snapshot as published for this generation (checked when summarized)
+            if snapshot_checksums(directory / summary["snapshot"]) != summary["checksums"]:
+                return None
+            known: dict[str, str] = summary["files"]
+            report = UpdateReport()
+            seen, prefixes = self._scan(roots, report)
+            if _gone(known, seen, prefixes):
+                return None
+            if self._changed(seen, known, report):
+                return None
+            report.chunks = int(summary["live"])
+        except (KeyError, TypeError, ValueError, OSError):
+            return None
+        write_summary(directory, {**summary, "updated_at": now()})  # as the full path would
+        report.seconds = time.perf_counter() - started
+        return report
 
     def _open(self, rebuild: bool) -> _Run:
         """The manifest to update (a new one when the index must be rebuilt), after the
@@ -352,7 +452,7 @@ class Indexer:
 
     def _remove_gone(self, seen: dict[str, Path], prefixes: list[str], run: _Run) -> None:
         """Drop the records of files deleted under the roots; their chunks become stale."""
-        gone = sorted(n for n in set(run.manifest.files) - set(seen) if _owned(n, prefixes))
+        gone = _gone(run.manifest.files, seen, prefixes)
         run.records.remove(gone)
         for name in gone:
             run.stale.update(run.manifest.files.pop(name).chunks)
@@ -361,9 +461,16 @@ class Indexer:
 
     def _diff(self, seen: dict[str, Path], run: _Run) -> list[tuple[str, Path, str]]:
         """(name, path, sha256) of the files that are new or changed; the rest are counted."""
-        manifest, report = run.manifest, run.report
+        known = {name: entry.sha256 for name, entry in run.manifest.files.items()}
+        return self._changed(seen, known, run.report)
+
+    def _changed(
+        self, seen: dict[str, Path], known: dict[str, str], report: UpdateReport
+    ) -> list[tuple[str, Path, str]]:
+        """(name, path, sha256) of the files of `seen` that are new or changed against
+        `known` (name -> sha256); unchanged ones are counted, unreadable ones reported."""
         todo: list[tuple[str, Path, str]] = []
-        owner = {entry.sha256: name for name, entry in manifest.files.items()}
+        owner = {sha256: name for name, sha256 in known.items()}
         max_bytes = int(self.ws.settings.index.max_file_mb * 2**20)
         for checked, (name, path) in enumerate(seen.items()):
             self._tell("reading", checked, len(seen))
@@ -375,8 +482,7 @@ class Indexer:
             except Exception as exc:  # a bug must cost one file, not the run
                 report.problems.append(Problem(name, f"could not read: {describe(exc)}"))
                 continue
-            entry = manifest.files.get(name)
-            if entry and entry.sha256 == digest:
+            if known.get(name) == digest:
                 report.unchanged += 1
             elif owner.get(digest, name) != name:
                 # the same file twice would only crowd other evidence out of the answers

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -112,6 +113,30 @@ class Workspace:
             return
         with contextlib.suppress(OSError):  # a read-only store simply is checked again
             (folder / _CHECKED).write_text(_fingerprint(folder), encoding="utf-8")
+
+    def store_marks(self, vectors: bool = True) -> dict[str, object] | None:
+        """What tells, without opening Chroma, that the embedded store is as it was: its
+        folder, the end of Chroma's write log (every write adds to it, reads never do) and
+        (`vectors`) the vector files' checksums and whether they are those last known to
+        work. None in server mode or when unreadable."""
+        if self.settings.index.chroma_url:
+            return None
+        folder = Path(os.path.realpath(self.chroma_path))
+        try:
+            with contextlib.closing(
+                sqlite3.connect(f"file:{folder / 'chroma.sqlite3'}?mode=ro", uri=True)
+            ) as db:
+                row = db.execute("SELECT max(seq_id), count(*) FROM embeddings_queue").fetchone()
+        except sqlite3.Error:
+            return None
+        marks: dict[str, object] = {"store": str(folder), "log": list(row)}
+        if vectors:
+            marks["vectors"] = fingerprint = _fingerprint(folder)
+            try:  # as vectors_checked(): still the files last known to work
+                marks["checked"] = (folder / _CHECKED).read_text(encoding="utf-8") == fingerprint
+            except OSError:
+                marks["checked"] = False
+        return marks
 
     def store_exists(self) -> bool:
         """Is there a store to read? Asking must not create an empty one (a server always
