@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 Q      ?= How many troops did Zelenskyy say were needed?
 
-.PHONY: install ask index chat status eval eval-dev fit bench-answers bench-verify claimeval test test-all lint format bench bot audit clean check
+.PHONY: install ask index chat status eval eval-dev fit bench-answers bench-verify claimeval test test-all lint format bench bench-process bot audit clean check
 
 install: $(STAMP)
 
@@ -55,8 +55,17 @@ $(VENV)/.bench-installed: $(STAMP)
 	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev,bench]"
 	touch $@
 
-bench: $(VENV)/.bench-installed  ## speed, memory, quality vs llama-index + raw model (~25 min)
+# `make bench` rewrites benchmarks/RESULTS.md, then appends the whole-process table (this tree,
+# the baseline commit and the llama-index default, 1,000 articles) and the profiles.
+BENCH_PROCESS_ARGS ?= --articles 10000 --runs 5 --data-cache benchmarks/out/cache
+
+bench: $(VENV)/.bench-installed  ## speed, memory, quality vs llama-index + raw model (~45 min)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_process.py --articles 1000 --append benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/profile_process.py --append benchmarks/RESULTS.md
+
+bench-process: $(VENV)/.bench-installed  ## whole-process times at 10,000 articles (indexes cached)
+	$(BIN)/python benchmarks/bench_process.py $(BENCH_PROCESS_ARGS)
 
 bench-verify: $(STAMP)  ## verification cost of a 4-claim LLM answer (p50)
 	$(BIN)/python benchmarks/bench_verify.py

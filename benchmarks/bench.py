@@ -437,6 +437,12 @@ def report(args: argparse.Namespace, r: dict) -> str:  # type: ignore[type-arg]
             f"--grow {args.grow} --seed {args.seed}`) on {datetime.now(UTC):%Y-%m-%d %H:%M} "
             f"UTC, wall time {r['wall_s'] / 60:.1f} min.",
             "",
+            "`make bench` then appends the whole-process figures (`benchmarks/bench_process.py "
+            "--articles 1000`: each command a fresh process, this tree whole and in-process, the "
+            "baseline commit, the llama-index default from cold scripts) and the profiles "
+            "(`benchmarks/profile_process.py`: `-X importtime` and pyinstrument). The same at "
+            "10,000 articles, indexes kept in `benchmarks/out/cache`: `make bench-process`.",
+            "",
             f"Machine: {machine()}.",
             "",
             "Corpus: `benchmarks/gen_corpus.py` (seed "
