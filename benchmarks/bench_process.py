@@ -8,7 +8,7 @@ Three sides, each a fresh process per command, all with this Python and the same
 - this tree (put first on PYTHONPATH), and beside it its in-process figures: `index`'s own
   `seconds` (`newsbot index --json`), and for `status` and `ask` a second process that
   imports the bot first and then times `NewsBot(settings).status()` or one cold
-  `NewsBot.ask` (model load and store open included: they happen on first use);
+  `NewsBot.ask` (model load, store open and their imports included: first use does them);
 - a baseline commit (default 0445a72, before issue 16), checked out with `git worktree`;
 - the llama-index default doing the same from cold scripts (benchmarks/li_process.py):
   Chroma's node count; an IngestionPipeline with a persisted docstore over
@@ -331,8 +331,9 @@ def report(args: argparse.Namespace, sides: dict[str, Side], notes: list[str]) -
         table(rows),
         "",
         "In-process: `index`'s own `seconds`; `status` and `ask` timed inside a process that "
-        "imported the bot first (`ask`: one cold `NewsBot.ask`, model load and store open "
-        "included). `ask` is newsbot's default extractive answer and, for llama-index, "
+        "imported the bot first (`ask`: one cold `NewsBot.ask`, with the model load, the "
+        "store open and their imports, done on first use). `ask` is newsbot's default "
+        "extractive answer and, for llama-index, "
         f"`as_retriever(similarity_top_k=5).retrieve(...)`: no LLM on any side. Question: "
         f'"{QUESTION}".',
     ]
