@@ -59,7 +59,7 @@ $(VENV)/.bench-installed: $(STAMP)
 # the baseline commit and the llama-index default, 1,000 articles) and the profiles.
 BENCH_PROCESS_ARGS ?= --articles 10000 --runs 5 --data-cache benchmarks/out/cache
 
-bench: $(VENV)/.bench-installed  ## speed, memory, quality vs llama-index + raw model (~45 min)
+bench: $(VENV)/.bench-installed  ## speed, memory, quality vs llama-index + raw model, whole process (~25 min)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_process.py --articles 1000 --append benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/profile_process.py --append benchmarks/RESULTS.md
