@@ -82,8 +82,9 @@ class NewsIndex:
         of a killed update are never listed), and those of undated articles."""
         from index.store.chroma import date_to_epoch
 
-        live = self.retriever.view().live  # the one place the bot's reads see the live set
-        store = self.ws.store
+        view = self.retriever.view()
+        live = view.live  # the one place the bot's reads see the live set
+        store = view.replica or self.ws.store
         dated = [(c, v) for c, v in store.chunks_since(date_to_epoch(since)) if c.chunk_id in live]
         undated = [
             (c, v) for c, v in store.undated_chunks(vectors=undated_vectors) if c.chunk_id in live
