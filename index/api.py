@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from index.retrieve import Retriever
 from index.settings import IndexConfig
@@ -93,6 +93,8 @@ class NewsIndex:
 
     def source_names(self) -> list[str]:
         """The indexed article files (paths inside the articles folder), sorted."""
+        if (summary := self._summary()) and isinstance(summary.get("files"), dict):
+            return sorted(summary["files"])
         manifest = self.ws.manifest()
         return sorted(manifest.files) if manifest else []
 
@@ -110,9 +112,9 @@ class NewsIndex:
             indexed=manifest is not None,
         )
 
-    def _status_from_summary(self) -> IndexStatus | None:
-        """The status from the summary the indexer published, without opening Chroma; None
-        in server mode or when the store was written since (see index.store.summary)."""
+    def _summary(self) -> dict[str, Any] | None:
+        """The summary the indexer published, when it still describes the store (not in
+        server mode, nor when the store was written since; see index.store.summary)."""
         from index.store.summary import read_summary
 
         if self.settings.index.chroma_url or not self.ws.store_exists():
@@ -122,6 +124,12 @@ class NewsIndex:
         if summary is None or marks is None:
             return None
         if (summary.get("store"), summary.get("log")) != (marks["store"], marks["log"]):
+            return None
+        return summary
+
+    def _status_from_summary(self) -> IndexStatus | None:
+        """The status from the published summary, without opening Chroma."""
+        if (summary := self._summary()) is None:
             return None
         try:
             return IndexStatus(
