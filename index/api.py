@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from index.retrieve import Retriever
 from index.settings import IndexConfig
@@ -82,8 +82,9 @@ class NewsIndex:
         of a killed update are never listed), and those of undated articles."""
         from index.store.chroma import date_to_epoch
 
-        live = self.retriever.view().live  # the one place the bot's reads see the live set
-        store = self.ws.store
+        view = self.retriever.view()
+        live = view.live  # the one place the bot's reads see the live set
+        store = view.replica or self.ws.store
         dated = [(c, v) for c, v in store.chunks_since(date_to_epoch(since)) if c.chunk_id in live]
         undated = [
             (c, v) for c, v in store.undated_chunks(vectors=undated_vectors) if c.chunk_id in live
@@ -92,6 +93,8 @@ class NewsIndex:
 
     def source_names(self) -> list[str]:
         """The indexed article files (paths inside the articles folder), sorted."""
+        if (summary := self._summary()) and isinstance(summary.get("files"), dict):
+            return sorted(summary["files"])
         manifest = self.ws.manifest()
         return sorted(manifest.files) if manifest else []
 
@@ -109,9 +112,9 @@ class NewsIndex:
             indexed=manifest is not None,
         )
 
-    def _status_from_summary(self) -> IndexStatus | None:
-        """The status from the summary the indexer published, without opening Chroma; None
-        in server mode or when the store was written since (see index.store.summary)."""
+    def _summary(self) -> dict[str, Any] | None:
+        """The summary the indexer published, when it still describes the store (not in
+        server mode, nor when the store was written since; see index.store.summary)."""
         from index.store.summary import read_summary
 
         if self.settings.index.chroma_url or not self.ws.store_exists():
@@ -121,6 +124,12 @@ class NewsIndex:
         if summary is None or marks is None:
             return None
         if (summary.get("store"), summary.get("log")) != (marks["store"], marks["log"]):
+            return None
+        return summary
+
+    def _status_from_summary(self) -> IndexStatus | None:
+        """The status from the published summary, without opening Chroma."""
+        if (summary := self._summary()) is None:
             return None
         try:
             return IndexStatus(

@@ -38,6 +38,7 @@ from index.store.manifest import (
     State,
     now,
 )
+from index.store.replica import FILES as REPLICA_FILES
 from index.store.summary import drop_summary, read_summary, snapshot_checksums, write_summary
 from index.text import sentence_spans
 from index.types import Chunk
@@ -366,6 +367,8 @@ class Indexer:
             marks = self.ws.store_marks()
             if marks is None or any(summary[k] != v for k, v in marks.items()):
                 return None
+            if not set(REPLICA_FILES) <= set(summary["checksums"]):
+                return None  # published before snapshots carried the chunks: write them
             # the snapshot as published for this generation (checked when summarized)
             if snapshot_checksums(directory / summary["snapshot"]) != summary["checksums"]:
                 return None
@@ -415,7 +418,7 @@ class Indexer:
             store.reset()
             records = store.manifest  # the collections were recreated
             manifest = Manifest(State(model_id, settings.index.chunk_tokens))
-            snapshot = SnapshotBuilder(self.ws.bm25_dir, reuse=False)
+            snapshot = SnapshotBuilder(self.ws.bm25_dir, reuse=False, replica=self._replica)
         else:
             store.probe()  # a store that cannot be queried fails here, with advice
             lost = self._lost_files(manifest)
@@ -431,7 +434,9 @@ class Indexer:
                 store.delete(orphans)
                 report.recovered = len(orphans)
             # terms of unchanged chunks come from the snapshot of the index we start from
-            snapshot = SnapshotBuilder(self.ws.bm25_dir, base=manifest.state.generation)
+            snapshot = SnapshotBuilder(
+                self.ws.bm25_dir, base=manifest.state.generation, replica=self._replica
+            )
         manifest.state.clean = False
         records.set_state(manifest.state)
         return _Run(manifest, records, report, snapshot)
@@ -535,16 +540,26 @@ class Indexer:
             manifest.state.generation = generation
         if report.changed or report.recovered or not self._snapshot_ok(manifest.state.generation):
             self._tell("keyword index")
-            run.snapshot.publish(manifest.state.generation, run.live, self.ws.store.get)
+            vectors = self.ws.store.vectors if self._replica else None
+            run.snapshot.publish(manifest.state.generation, run.live, self.ws.store.get, vectors)
         manifest.state.updated_at = now()
         run.records.set_state(manifest.state)  # readers move to the new generation
 
+    @property
+    def _replica(self) -> bool:
+        """Does the snapshot carry a copy of the chunks (read by embedded readers only)?"""
+        return not self.ws.settings.index.chroma_url
+
     def _snapshot_ok(self, generation: int) -> bool:
-        """Can readers load the published snapshot, and is it of this generation?"""
+        """Can readers load the published snapshot (with its copy of the chunks when they
+        read one), and is it of this generation?"""
         try:
-            return load_snapshot(self.ws.bm25_dir).generation == generation
+            snapshot = load_snapshot(self.ws.bm25_dir)
         except StoreError:
             return False
+        if self._replica and snapshot.replica() is None:
+            return False
+        return snapshot.generation == generation
 
     def _finish(self, run: _Run) -> None:
         """Delete the chunks no record lists any more, then mark the manifest clean."""
@@ -628,7 +643,7 @@ class Indexer:
         self.ws.store.upsert(chunks, vectors)
         manifest.state.dimensions = int(vectors.shape[1])  # recorded with the next state write
         fault_point("after-upsert")
-        run.snapshot.add(chunks)  # the keyword index is built from these, not read back
+        run.snapshot.add(chunks, vectors)  # the snapshot is built from these, not read back
         report.embedded += len(chunks)
         entries: dict[str, FileEntry] = {}
         for item in group.files:

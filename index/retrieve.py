@@ -28,6 +28,8 @@ from index.store.bm25 import (
 )
 from index.store.chroma import ChromaStore, chroma_where, date_to_epoch
 from index.store.manifest import State
+from index.store.replica import Replica
+from index.store.summary import read_summary
 from index.text import facts
 from index.types import Chunk, Filters, Hit
 from index.workspace import Workspace
@@ -43,9 +45,23 @@ class View:
     generation: int
     live: frozenset[str]  # chunks the generation lists; any other chunk is never shown
     keyword: KeywordIndex | None  # None: no usable snapshot, so dense retrieval only
-    store: ChromaStore  # the store handle that sees this generation's vectors
+    store: ChromaStore | None  # the store handle that sees this generation's vectors
     pointer: str | None  # the published snapshot's name when this view was made
     dimensions: int = 384
+    replica: Replica | None = None  # the snapshot's copy of the chunks, read instead of store
+    log: object = None  # with a replica: the store's write log it was vouched for at
+
+    def get(self, chunk_ids: list[str]) -> list[Chunk]:
+        if self.replica is not None:
+            return self.replica.get(chunk_ids)
+        assert self.store is not None
+        return self.store.get(chunk_ids)
+
+    def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        if self.replica is not None:
+            return self.replica.vectors_of(chunk_ids)
+        assert self.store is not None
+        return self.store.vectors(chunk_ids)
 
 
 _RECENT_RE = re.compile(
@@ -102,6 +118,8 @@ class Retriever:
                 warm()
         if not self.ws.store_exists():
             raise EmptyIndexError("Nothing is indexed yet. Run `newsbot index` first.")
+        if fast := self._replica_view():
+            return fast
         if self.ws.store_replaced():  # another process's rebuild swapped in a new store
             with self._lock:
                 if self.ws.store_replaced():
@@ -121,6 +139,56 @@ class Retriever:
             if view is None or (view.generation, view.pointer) != (state.generation, pointer):
                 self._view = view = self._next_view(state, pointer, view)
             return view
+
+    def _replica_view(self) -> View | None:
+        """The view of an embedded index at rest, read from its snapshot alone (no Chroma);
+        None unless the published summary vouches that the store is as the snapshot says:
+        the same folder and write log (see index.store.summary), and the same model."""
+        if self.ws.settings.index.chroma_url:
+            return None
+        pointer = current_name(self.ws.bm25_dir)
+        marks = self.ws.store_marks(vectors=False)
+        if pointer is None or marks is None:
+            return None
+        view = self._view
+        if (
+            view is not None
+            and view.replica is not None
+            and (view.pointer, view.log)
+            == (
+                pointer,
+                marks["log"],
+            )
+        ):
+            return view
+        summary = read_summary(self.ws.bm25_dir)
+        if summary is None or summary.get("snapshot") != pointer:
+            return None
+        if (summary.get("store"), summary.get("log")) != (marks["store"], marks["log"]):
+            return None
+        if summary.get("model") != self.ws.embedder.model_id:
+            return None  # the full path says why it cannot search
+        try:
+            snapshot = load_snapshot(self.ws.bm25_dir)
+        except StoreError:
+            return None
+        replica = snapshot.replica() if snapshot.generation == summary["generation"] else None
+        if replica is None or snapshot.name != pointer:
+            return None
+        dims = int(summary.get("dimensions") or replica.vectors.shape[1])
+        fast = View(
+            snapshot.generation,
+            snapshot.live,
+            snapshot.keyword,
+            None,
+            pointer,
+            dims,
+            replica,
+            marks["log"],
+        )
+        with self._lock:
+            self._view = fast
+        return fast
 
     def _next_view(self, state: State, pointer: str | None, old: View | None) -> View:
         """The view of the store's current generation, built from its published snapshot."""
@@ -210,20 +278,26 @@ class Retriever:
                     f"{self.ws.embedder.model_id} ({qvec.shape[0]} dimensions)",
                 )
             )
-        dense = [
-            (c, sim)
-            for c, sim in view.store.query(
-                qvec, min(n, len(view.live)), chroma_where(filters), counted=True
-            )
-            if c.chunk_id in view.live  # leftovers of a killed update are never shown
-        ]
-        sparse: list[KeywordHit] = []
-        if view.keyword is not None:
-            allowed = view.keyword.mask(
+        allowed = (
+            view.keyword.mask(
                 list(filters.sources),
                 date_to_epoch(filters.since) if filters.since else None,
                 date_to_epoch(filters.until) if filters.until else None,
             )
+            if view.keyword is not None
+            else None
+        )
+        if view.replica is not None:
+            found_dense = view.replica.search(qvec, min(n, len(view.live)), allowed)
+        else:
+            assert view.store is not None
+            found_dense = view.store.query(
+                qvec, min(n, len(view.live)), chroma_where(filters), counted=True
+            )
+        # leftovers of a killed update are never shown
+        dense = [(c, sim) for c, sim in found_dense if c.chunk_id in view.live]
+        sparse: list[KeywordHit] = []
+        if view.keyword is not None:
             found = view.keyword.search(query, n, allowed)
             sparse = [h for h in found if h.chunk_id in view.live]
         return view, qvec, dense, sparse
@@ -252,9 +326,9 @@ class Retriever:
         chunks = {c.chunk_id: c for c, _ in dense}
         cosine = {c.chunk_id: sim for c, sim in dense}
         missing = [cid for cid, _, _ in fused if cid not in chunks]
-        for chunk in view.store.get(missing):
+        for chunk in view.get(missing):
             chunks[chunk.chunk_id] = chunk
-        for cid, vec in view.store.vectors(missing).items():
+        for cid, vec in view.vectors(missing).items():
             cosine[cid] = float(np.dot(vec, qvec))
         hits = [
             Hit(chunk=chunks[cid], score=score, dense=cosine.get(cid), ranks=ranks)

@@ -31,10 +31,11 @@ import numpy as np
 
 from index.errors import StoreError
 from index.store.chroma import date_to_epoch
+from index.store.replica import NO_DATE, Replica, ReplicaWriter, load_replica
 from index.text import terms
 from index.types import Chunk
 
-_NO_DATE = -1
+_NO_DATE = NO_DATE
 _KEEP_SECONDS = 120.0  # folders this young may be another publisher's work in progress
 # Which process published a snapshot: a reader in the same process shares its Chroma
 # client, so it needs not reopen the store to see the new vectors.
@@ -87,9 +88,17 @@ class KeywordIndex:
             raise ValueError("lists of different lengths")
         self.absent: list[str] = [str(i) for i in meta.get("absent", [])]
         self.writer = str(meta.get("writer", ""))
-        self._model = None
-        if self.ids:
-            self._model = _bm25s().BM25.load(str(folder))
+        self._vocab: dict[str, int] = {}
+        if self.ids:  # bm25s's saved score matrix (CSC), read without importing bm25s
+            params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+            if params.get("method") != "lucene" or int(params["num_docs"]) != len(self.ids):
+                raise ValueError("a keyword index of another kind or size")
+            self._vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+            self._data = np.load(folder / "data.csc.index.npy", mmap_mode="r")
+            self._indices = np.load(folder / "indices.csc.index.npy", mmap_mode="r")
+            self._indptr = np.load(folder / "indptr.csc.index.npy", mmap_mode="r")
+            if int(self._indptr[-1]) != len(self._data) or len(self._data) != len(self._indices):
+                raise ValueError("score arrays of different lengths")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -109,12 +118,23 @@ class KeywordIndex:
             keep &= (self.dates <= until) & (self.dates != _NO_DATE)
         return keep
 
+    def scores(self, query: str) -> np.ndarray | None:
+        """BM25 score of every chunk; None when no term of the query is indexed. The sum
+        bm25s's `get_scores` makes, in its order (lucene scores need no more)."""
+        columns = len(self._indptr) - 1 if self._vocab else 0
+        ids = [i for t in terms(query) if (i := self._vocab.get(t, columns)) < columns]
+        if not ids:
+            return None
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        for t in ids:
+            start, end = int(self._indptr[t]), int(self._indptr[t + 1])
+            np.add.at(scores, self._indices[start:end], self._data[start:end])
+        return scores
+
     def search(self, query: str, n: int, allowed: np.ndarray | None = None) -> list[KeywordHit]:
-        model = self._model
-        q = [t for t in terms(query) if t in model.vocab_dict] if model else []
-        if model is None or not q:
+        scores = self.scores(query)
+        if scores is None:
             return []
-        scores = model.get_scores(q)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         n = min(n, len(scores))
@@ -132,6 +152,11 @@ class Snapshot:
     live: frozenset[str]  # the chunks its manifest listed: every other chunk is hidden
     keyword: KeywordIndex
     writer: str  # PROCESS of the publisher
+    folder: Path
+
+    def replica(self) -> Replica | None:
+        """Its copy of the chunks (vectors and records), when it has a usable one."""
+        return load_replica(self.folder, self.keyword.ids, self.keyword.dates)
 
 
 def load_snapshot(directory: Path) -> Snapshot:
@@ -147,7 +172,7 @@ def load_snapshot(directory: Path) -> Snapshot:
             f"({type(exc).__name__}: {exc}). Run `newsbot index` to repair it."
         ) from None
     live = frozenset(keyword.ids) | frozenset(keyword.absent)
-    return Snapshot(str(name), keyword.generation, live, keyword, keyword.writer)
+    return Snapshot(str(name), keyword.generation, live, keyword, keyword.writer, folder)
 
 
 def snapshot_generation(directory: Path) -> int | None:
@@ -202,7 +227,13 @@ class SnapshotBuilder:
     how `newsbot index` repairs it) are read back from the store (`fetch`).
     """
 
-    def __init__(self, directory: Path, reuse: bool = True, base: int | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        reuse: bool = True,
+        base: int | None = None,
+        replica: bool = False,
+    ) -> None:
         self.directory = directory
         generation, vocab, known, info = _previous_terms(directory) if reuse else (-1, [], {}, {})
         if base is not None and generation != base:
@@ -211,9 +242,17 @@ class SnapshotBuilder:
         self._previous, self._previous_info = known, info
         self._terms: dict[str, np.ndarray] = {}
         self._info: dict[str, _Info] = {}
+        self._replica: ReplicaWriter | None = None
+        if replica:  # rows of unchanged chunks come from the snapshot the terms come from
+            name = current_name(directory) if known else None
+            self._replica = ReplicaWriter(directory / name if name else None, list(known))
 
-    def add(self, chunks: Iterable[Chunk]) -> None:
-        """Tokenize chunks for the snapshot (the newest version of an id wins)."""
+    def add(self, chunks: Iterable[Chunk], vectors: np.ndarray | None = None) -> None:
+        """Tokenize chunks for the snapshot (the newest version of an id wins); with a
+        replica, their records and `vectors` (rows in the order of `chunks`) are kept too."""
+        chunks = list(chunks)
+        if self._replica is not None:
+            self._replica.add(chunks, vectors)
         index_of = self._index_of
         for chunk in chunks:
             ids = [index_of.setdefault(t, len(index_of)) for t in _doc_terms(chunk) or [""]]
@@ -241,9 +280,11 @@ class SnapshotBuilder:
         generation: int,
         live: Iterable[str],
         fetch: Callable[[list[str]], list[Chunk]],
+        fetch_vectors: Callable[[list[str]], dict[str, np.ndarray]] | None = None,
     ) -> str:
         """Write the snapshot of `generation` over the chunk ids `live` and make it the
-        published one (one rename); returns its folder name."""
+        published one (one rename); returns its folder name. With a replica, the vectors
+        of live chunks it was not given come from `fetch_vectors`."""
         live = sorted(live)
         self._fill(live, fetch)
         indexed = [cid for cid in live if cid in self._terms]
@@ -273,6 +314,10 @@ class SnapshotBuilder:
             "writer": PROCESS,
         }
         (target / "chunks.json").write_text(json.dumps(meta), encoding="utf-8")
+        if self._replica is not None and fetch_vectors is not None:
+            if not self._replica.write(target, indexed, fetch, fetch_vectors):
+                log.warning("Could not copy every chunk into the snapshot; reads use the store")
+            self._replica.close()
         previous = current_name(self.directory)
         pointer = self.directory / f".CURRENT.{name}"
         pointer.write_text(name, encoding="utf-8")

@@ -267,13 +267,13 @@ class ChromaStore:
     @chroma_errors
     def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored embeddings by id (to score keyword-only hits by cosine too)."""
-        if not chunk_ids:
-            return {}
-        got = self._col.get(ids=list(chunk_ids), include=["embeddings"])
-        return {
-            cid: np.asarray(vec, dtype=np.float32)
-            for cid, vec in zip(got["ids"], got["embeddings"], strict=True)
-        }
+        found: dict[str, np.ndarray] = {}
+        ids = list(chunk_ids)
+        for start in range(0, len(ids), _WRITE_BATCH):
+            got = self._col.get(ids=ids[start : start + _WRITE_BATCH], include=["embeddings"])
+            for cid, vec in zip(got["ids"], got["embeddings"], strict=True):
+                found[cid] = np.asarray(vec, dtype=np.float32)
+        return found
 
     @chroma_errors
     def all_chunks(self, page: int = 5000) -> list[Chunk]:

@@ -29,8 +29,8 @@ _CODE = (
 )
 
 
-def newsbot(*args: str, env: dict[str, str]) -> tuple[str, str, bool]:
-    """(stdout, stderr without the marker, whether chromadb or onnxruntime was imported)."""
+def newsbot(*args: str, env: dict[str, str]) -> tuple[str, str, tuple[str, ...]]:
+    """(stdout, stderr without the marker, which of chromadb and onnxruntime it imported)."""
     proc = subprocess.run(
         [sys.executable, "-c", _CODE, *args],
         env={**os.environ, **env},
@@ -40,7 +40,7 @@ def newsbot(*args: str, env: dict[str, str]) -> tuple[str, str, bool]:
     )
     assert proc.returncode == 0, proc.stderr
     err, _, heavy = proc.stderr.rpartition("\nHEAVY ")
-    return proc.stdout, err, bool(heavy.strip())
+    return proc.stdout, err, tuple(m for m in heavy.strip().split(",") if m)
 
 
 def summary_file(env: dict[str, str]) -> Path:

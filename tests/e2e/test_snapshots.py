@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.service import NewsBot
 from bot.settings import load_settings
+from index.store.bm25 import load_snapshot
 
 
 def make_bot(articles: Path, data: Path) -> NewsBot:
@@ -55,6 +57,20 @@ def test_an_update_builds_the_keyword_index_from_what_it_embedded(
         )
         assert bot.update().added == 1
     assert not [r for r in caplog.records if "back from the store" in r.getMessage()]
+    snapshot = load_snapshot(next(data.glob("bm25-*")))
+    replica = snapshot.replica()  # the chunks' copy: the new one and the unchanged ones
+    assert replica is not None and replica.ids == snapshot.keyword.ids
+    for chunk in bot.ws.store.get(replica.ids):
+        (copy,) = replica.get([chunk.chunk_id])
+        assert (copy.text, copy.title, copy.source, copy.date) == (
+            chunk.text,
+            chunk.title,
+            chunk.source,
+            chunk.date,
+        )
+        assert np.array_equal(copy.sentence_vectors, chunk.sentence_vectors)
+        stored = bot.ws.store.vectors([chunk.chunk_id])[chunk.chunk_id]
+        assert np.allclose(replica.vectors_of([chunk.chunk_id])[chunk.chunk_id], stored, atol=1e-6)
     hits = bot.search("marmalade tariff", k=1)
     assert hits[0].chunk.source == "marmalade.md" and hits[0].ranks.get("bm25") == 1
     assert bot.search("reassurance force", k=3)[0].ranks.get("bm25")  # unchanged files too
