@@ -20,6 +20,22 @@ def chunk_id(article_id: str, position: int, text: str) -> str:
     return digest[:24]
 
 
+def metadata_str(article: Article) -> str:
+    """The title/date header embedded with each of the article's chunks, as the splitter
+    sizes it (chunks leave room for it)."""
+    header = Chunk(
+        "",
+        article.article_id,
+        "",
+        article.title,
+        "",
+        0,
+        article.date,
+        dated_by=article.dated_by,
+    ).header()
+    return header + "\n\n"
+
+
 class Chunker:
     """Articles -> Chunks. `tokenizer` maps text to tokens (the model's word-pieces); the
     splitter only takes their number."""
@@ -38,17 +54,7 @@ class Chunker:
         )
 
     def chunk(self, article: Article) -> list[Chunk]:
-        header = Chunk(
-            "",
-            article.article_id,
-            "",
-            article.title,
-            "",
-            0,
-            article.date,
-            dated_by=article.dated_by,
-        ).header()
-        texts = self._splitter.split_text_metadata_aware(article.text, header + "\n\n")
+        texts = self._splitter.split_text_metadata_aware(article.text, metadata_str(article))
         return [
             Chunk(
                 chunk_id=chunk_id(article.article_id, i, text),
