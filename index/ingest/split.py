@@ -1,4 +1,4 @@
-"""llama-index's `SentenceSplitter` without importing llama-index or nltk.
+r"""llama-index's `SentenceSplitter` without importing llama-index or nltk.
 
 Why: importing `llama_index.core` costs ~1.45 s (nearly all of it nltk's package import),
 paid by every `newsbot index` that has something to embed. This module returns exactly
@@ -6,16 +6,17 @@ what `SentenceSplitter(chunk_size, chunk_overlap, tokenizer, paragraph_separator
 .split_text_metadata_aware(text, header)` returns, so chunk texts (and the chunk ids made
 from them) are the same; tests/unit/test_split.py checks that against llama-index itself.
 
-It mirrors llama-index-core 0.14.25 (`node_parser/text/sentence.py` and `text/utils.py`,
+It mirrors llama-index-core 0.14.25 (`node_parser/text/sentence.py` and `text/utils.py`;
 MIT licence, (c) Jerry Liu) and, for the sentence step, nltk 3.10.4's
-`PunktSentenceTokenizer().span_tokenize` (`nltk/tokenize/punkt.py`, Apache-2.0, (c) the
-NLTK Project), both pinned in requirements.lock. llama-index builds that tokenizer
-untrained: no abbreviations, collocations, sentence starters or orthographic context. So
-only the parts of Punkt that act with empty parameters are ported, with nltk's own
-patterns, run (as nltk runs them) by the `regex` engine, whose Unicode classes differ
-from `re`'s (`\\w` on marks and digits-like signs, `\\s` on U+001C-U+001F). Left out: the
-callback events, and the warning llama-index prints when the header leaves fewer than 50
-tokens; nltk's 5 s regex time limit (never reached by a news article).
+`PunktSentenceTokenizer().span_tokenize` (`nltk/tokenize/punkt.py`; Apache-2.0,
+(c) 2001-2026 NLTK Project; Punkt by Kiss & Strunk, 2006), both pinned in requirements.lock.
+llama-index builds that tokenizer untrained: no abbreviations, collocations, sentence
+starters or orthographic context. So only what Punkt does with empty parameters is ported,
+with nltk's own patterns, run (as nltk runs them) by the `regex` engine: its Unicode
+classes differ from `re`'s (`\w` on combining marks and signs like "½", `\s` on
+U+001C-U+001F), and with `re` some texts would split differently. Left out: llama-index's
+callback events and the warning it prints when the header leaves under 50 tokens; nltk's
+5 s time limit per regex call (never near for an article).
 """
 
 from __future__ import annotations
