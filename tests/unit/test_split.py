@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -57,8 +58,6 @@ def generated() -> list[Article]:
         from gen_corpus import generate
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         generate(Path(tmp), 60, seed=16)
         return articles_in(Path(tmp))
@@ -114,7 +113,9 @@ def outcome(split: Callable[[], list[str]]) -> list[str] | str:
         return f"ValueError: {exc}"
 
 
-def mismatches(tokenizer: Tokenizer, size: int, overlap: int, texts: dict[str, tuple[str, str]]):
+def mismatches(
+    tokenizer: Tokenizer, size: int, overlap: int, texts: dict[str, tuple[str, str]]
+) -> list[str]:
     """Names of the texts (text, header) on which the two splitters differ."""
     ours = SentenceSplitter(size, overlap, tokenizer, paragraph_separator="\n\n")
     theirs = LlamaSplitter(
@@ -131,7 +132,7 @@ def mismatches(tokenizer: Tokenizer, size: int, overlap: int, texts: dict[str, t
 @pytest.mark.parametrize("tokenizer", TOKENIZERS)
 @pytest.mark.parametrize(("size", "overlap", "with_header"), SIZES)
 def test_same_chunks_as_llama_index(
-    tokenizer: str, size: int, overlap: int, with_header: bool, capsys: pytest.CaptureFixture[str]
+    tokenizer: str, size: int, overlap: int, with_header: bool
 ) -> None:
     articles = articles_in(SAMPLE_ARTICLES) + generated()
     assert len(articles) >= 60
