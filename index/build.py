@@ -28,6 +28,7 @@ from index.ingest.sources import (
 )
 from index.lock import IndexLock
 from index.store.bm25 import SnapshotBuilder, current_name, load_snapshot, snapshot_generation
+from index.store.chroma import chunk_metadata
 from index.store.embedder import PendingEmbeddings
 from index.store.manifest import (
     DATING,
@@ -640,10 +641,11 @@ class Indexer:
             replace(c, sentence_vectors=sv)
             for c, sv in zip(group.chunks, sentence_vectors, strict=True)
         ]
-        self.ws.store.upsert(chunks, vectors)
+        metadatas = [chunk_metadata(c) for c in chunks]  # made once for store and snapshot
+        self.ws.store.upsert(chunks, vectors, metadatas)
         manifest.state.dimensions = int(vectors.shape[1])  # recorded with the next state write
         fault_point("after-upsert")
-        run.snapshot.add(chunks, vectors)  # the snapshot is built from these, not read back
+        run.snapshot.add(chunks, vectors, metadatas)  # the snapshot is built from these
         report.embedded += len(chunks)
         entries: dict[str, FileEntry] = {}
         for item in group.files:

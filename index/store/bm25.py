@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -247,12 +248,18 @@ class SnapshotBuilder:
             name = current_name(directory) if known else None
             self._replica = ReplicaWriter(directory / name if name else None, list(known))
 
-    def add(self, chunks: Iterable[Chunk], vectors: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        chunks: Iterable[Chunk],
+        vectors: np.ndarray | None = None,
+        metadatas: Sequence[dict[str, Any]] | None = None,
+    ) -> None:
         """Tokenize chunks for the snapshot (the newest version of an id wins); with a
-        replica, their records and `vectors` (rows in the order of `chunks`) are kept too."""
+        replica, their records and `vectors` (rows in the order of `chunks`) are kept too
+        (`metadatas`: their Chroma metadata, when already made)."""
         chunks = list(chunks)
         if self._replica is not None:
-            self._replica.add(chunks, vectors)
+            self._replica.add(chunks, vectors, metadatas)
         index_of = self._index_of
         for chunk in chunks:
             ids = [index_of.setdefault(t, len(index_of)) for t in _doc_terms(chunk) or [""]]
