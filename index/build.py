@@ -379,6 +379,10 @@ class Indexer:
             if _gone(known, seen, prefixes):
                 return None
             if self._changed(seen, known, report):
+                # something to embed: load the model while the store opens
+                warm = getattr(self.ws.embedder, "warm", None)
+                if warm is not None:
+                    warm()
                 return None
             report.chunks = int(summary["live"])
         except (KeyError, TypeError, ValueError, OSError):
