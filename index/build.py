@@ -368,8 +368,11 @@ class Indexer:
             marks = self.ws.store_marks()
             if marks is None or any(summary[k] != v for k, v in marks.items()):
                 return None
-            if not set(REPLICA_FILES) <= set(summary["checksums"]):
-                return None  # published before snapshots carried the chunks: write them
+            copy = set(REPLICA_FILES) <= set(summary["checksums"])
+            if copy != (
+                self._replica and int(summary["live"]) <= settings.index.read_copy_max_chunks
+            ):
+                return None  # a copy of the chunks to write (or one no longer wanted)
             # the snapshot as published for this generation (checked when summarized)
             if snapshot_checksums(directory / summary["snapshot"]) != summary["checksums"]:
                 return None
@@ -423,7 +426,12 @@ class Indexer:
             store.reset()
             records = store.manifest  # the collections were recreated
             manifest = Manifest(State(model_id, settings.index.chunk_tokens))
-            snapshot = SnapshotBuilder(self.ws.bm25_dir, reuse=False, replica=self._replica)
+            snapshot = SnapshotBuilder(
+                self.ws.bm25_dir,
+                reuse=False,
+                replica=self._replica,
+                replica_max=settings.index.read_copy_max_chunks,
+            )
         else:
             store.probe()  # a store that cannot be queried fails here, with advice
             lost = self._lost_files(manifest)
@@ -440,7 +448,10 @@ class Indexer:
                 report.recovered = len(orphans)
             # terms of unchanged chunks come from the snapshot of the index we start from
             snapshot = SnapshotBuilder(
-                self.ws.bm25_dir, base=manifest.state.generation, replica=self._replica
+                self.ws.bm25_dir,
+                base=manifest.state.generation,
+                replica=self._replica,
+                replica_max=settings.index.read_copy_max_chunks,
             )
         manifest.state.clean = False
         records.set_state(manifest.state)
@@ -553,7 +564,8 @@ class Indexer:
     @property
     def _replica(self) -> bool:
         """Does the snapshot carry a copy of the chunks (read by embedded readers only)?"""
-        return not self.ws.settings.index.chroma_url
+        index = self.ws.settings.index
+        return not index.chroma_url and index.read_copy_max_chunks > 0
 
     def _snapshot_ok(self, generation: int) -> bool:
         """Can readers load the published snapshot (with its copy of the chunks when they
@@ -562,7 +574,10 @@ class Indexer:
             snapshot = load_snapshot(self.ws.bm25_dir)
         except StoreError:
             return False
-        if self._replica and snapshot.replica() is None:
+        wanted = (
+            self._replica and len(snapshot.keyword) <= self.ws.settings.index.read_copy_max_chunks
+        )
+        if wanted != (snapshot.replica() is not None):
             return False
         return snapshot.generation == generation
 

@@ -234,6 +234,7 @@ class SnapshotBuilder:
         reuse: bool = True,
         base: int | None = None,
         replica: bool = False,
+        replica_max: int | None = None,
     ) -> None:
         self.directory = directory
         generation, vocab, known, info = _previous_terms(directory) if reuse else (-1, [], {}, {})
@@ -244,6 +245,7 @@ class SnapshotBuilder:
         self._terms: dict[str, np.ndarray] = {}
         self._info: dict[str, _Info] = {}
         self._replica: ReplicaWriter | None = None
+        self._replica_max = replica_max
         if replica:  # rows of unchanged chunks come from the snapshot the terms come from
             name = current_name(directory) if known else None
             self._replica = ReplicaWriter(directory / name if name else None, list(known))
@@ -322,7 +324,8 @@ class SnapshotBuilder:
         }
         (target / "chunks.json").write_text(json.dumps(meta), encoding="utf-8")
         if self._replica is not None and fetch_vectors is not None:
-            if not self._replica.write(target, indexed, fetch, fetch_vectors):
+            too_big = self._replica_max is not None and len(indexed) > self._replica_max
+            if not too_big and not self._replica.write(target, indexed, fetch, fetch_vectors):
                 log.warning("Could not copy every chunk into the snapshot; reads use the store")
             self._replica.close()
         previous = current_name(self.directory)
