@@ -28,6 +28,7 @@ from index.ingest.sources import (
 )
 from index.lock import IndexLock
 from index.store.bm25 import SnapshotBuilder, current_name, load_snapshot, snapshot_generation
+from index.store.chroma import chunk_metadata
 from index.store.embedder import PendingEmbeddings
 from index.store.manifest import (
     DATING,
@@ -367,8 +368,11 @@ class Indexer:
             marks = self.ws.store_marks()
             if marks is None or any(summary[k] != v for k, v in marks.items()):
                 return None
-            if not set(REPLICA_FILES) <= set(summary["checksums"]):
-                return None  # published before snapshots carried the chunks: write them
+            copy = set(REPLICA_FILES) <= set(summary["checksums"])
+            if copy != (
+                self._replica and int(summary["live"]) <= settings.index.read_copy_max_chunks
+            ):
+                return None  # a copy of the chunks to write (or one no longer wanted)
             # the snapshot as published for this generation (checked when summarized)
             if snapshot_checksums(directory / summary["snapshot"]) != summary["checksums"]:
                 return None
@@ -378,6 +382,10 @@ class Indexer:
             if _gone(known, seen, prefixes):
                 return None
             if self._changed(seen, known, report):
+                # something to embed: load the model while the store opens
+                warm = getattr(self.ws.embedder, "warm", None)
+                if warm is not None:
+                    warm()
                 return None
             report.chunks = int(summary["live"])
         except (KeyError, TypeError, ValueError, OSError):
@@ -418,7 +426,12 @@ class Indexer:
             store.reset()
             records = store.manifest  # the collections were recreated
             manifest = Manifest(State(model_id, settings.index.chunk_tokens))
-            snapshot = SnapshotBuilder(self.ws.bm25_dir, reuse=False, replica=self._replica)
+            snapshot = SnapshotBuilder(
+                self.ws.bm25_dir,
+                reuse=False,
+                replica=self._replica,
+                replica_max=settings.index.read_copy_max_chunks,
+            )
         else:
             store.probe()  # a store that cannot be queried fails here, with advice
             lost = self._lost_files(manifest)
@@ -435,7 +448,10 @@ class Indexer:
                 report.recovered = len(orphans)
             # terms of unchanged chunks come from the snapshot of the index we start from
             snapshot = SnapshotBuilder(
-                self.ws.bm25_dir, base=manifest.state.generation, replica=self._replica
+                self.ws.bm25_dir,
+                base=manifest.state.generation,
+                replica=self._replica,
+                replica_max=settings.index.read_copy_max_chunks,
             )
         manifest.state.clean = False
         records.set_state(manifest.state)
@@ -548,7 +564,8 @@ class Indexer:
     @property
     def _replica(self) -> bool:
         """Does the snapshot carry a copy of the chunks (read by embedded readers only)?"""
-        return not self.ws.settings.index.chroma_url
+        index = self.ws.settings.index
+        return not index.chroma_url and index.read_copy_max_chunks > 0
 
     def _snapshot_ok(self, generation: int) -> bool:
         """Can readers load the published snapshot (with its copy of the chunks when they
@@ -557,7 +574,10 @@ class Indexer:
             snapshot = load_snapshot(self.ws.bm25_dir)
         except StoreError:
             return False
-        if self._replica and snapshot.replica() is None:
+        wanted = (
+            self._replica and len(snapshot.keyword) <= self.ws.settings.index.read_copy_max_chunks
+        )
+        if wanted != (snapshot.replica() is not None):
             return False
         return snapshot.generation == generation
 
@@ -640,10 +660,11 @@ class Indexer:
             replace(c, sentence_vectors=sv)
             for c, sv in zip(group.chunks, sentence_vectors, strict=True)
         ]
-        self.ws.store.upsert(chunks, vectors)
+        metadatas = [chunk_metadata(c) for c in chunks]  # made once for store and snapshot
+        self.ws.store.upsert(chunks, vectors, metadatas)
         manifest.state.dimensions = int(vectors.shape[1])  # recorded with the next state write
         fault_point("after-upsert")
-        run.snapshot.add(chunks, vectors)  # the snapshot is built from these, not read back
+        run.snapshot.add(chunks, vectors, metadatas)  # the snapshot is built from these
         report.embedded += len(chunks)
         entries: dict[str, FileEntry] = {}
         for item in group.files:

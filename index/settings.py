@@ -104,6 +104,13 @@ class IndexSettings(SettingsGroup):
     max_file_mb: float = Field(
         20.0, gt=0, description="Files bigger than this many MiB are skipped with a warning."
     )
+    read_copy_max_chunks: int = Field(
+        100_000,
+        ge=0,
+        description="Largest index (in chunks) whose snapshot carries a copy of every chunk "
+        "(~6.5 KB each), so that searches of an embedded index need not open Chroma; bigger "
+        "indexes, and 0, read Chroma.",
+    )
 
     @field_validator("collection")
     @classmethod

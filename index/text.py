@@ -51,8 +51,13 @@ def normalize_number(token: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word and number tokens, apostrophes folded."""
-    return [normalize_number(t.lower().replace("’", "'")) for t in _TOKEN_RE.findall(text)]
+    """Lower-cased word and number tokens, apostrophes folded, numbers' commas dropped
+    (`normalize_number`: only number tokens can hold a comma). Folded all at once: this
+    runs on every chunk an update indexes."""
+    tokens = _TOKEN_RE.findall(text)
+    if not tokens:
+        return []
+    return "\n".join(tokens).lower().replace("’", "'").replace(",", "").split("\n")
 
 
 def terms(text: str) -> list[str]:

@@ -116,7 +116,7 @@ class Workspace:
 
     def store_marks(self, vectors: bool = True) -> dict[str, object] | None:
         """What tells, without opening Chroma, that the embedded store is as it was: its
-        folder, the end of Chroma's write log (every write adds to it, reads never do) and
+        folder's name, the end of Chroma's write log (every write adds to it, reads never do) and
         (`vectors`) the vector files' checksums and whether they are those last known to
         work. None in server mode or when unreadable."""
         if self.settings.index.chroma_url:
@@ -129,7 +129,9 @@ class Workspace:
                 row = db.execute("SELECT max(seq_id), count(*) FROM embeddings_queue").fetchone()
         except sqlite3.Error:
             return None
-        marks: dict[str, object] = {"store": str(folder), "log": list(row)}
+        # the store's own folder name (unique per build): a data folder copied or mounted
+        # elsewhere keeps its summary
+        marks: dict[str, object] = {"store": folder.name, "log": list(row)}
         if vectors:
             marks["vectors"] = fingerprint = _fingerprint(folder)
             try:  # as vectors_checked(): still the files last known to work

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -233,6 +234,7 @@ class SnapshotBuilder:
         reuse: bool = True,
         base: int | None = None,
         replica: bool = False,
+        replica_max: int | None = None,
     ) -> None:
         self.directory = directory
         generation, vocab, known, info = _previous_terms(directory) if reuse else (-1, [], {}, {})
@@ -243,16 +245,23 @@ class SnapshotBuilder:
         self._terms: dict[str, np.ndarray] = {}
         self._info: dict[str, _Info] = {}
         self._replica: ReplicaWriter | None = None
+        self._replica_max = replica_max
         if replica:  # rows of unchanged chunks come from the snapshot the terms come from
             name = current_name(directory) if known else None
             self._replica = ReplicaWriter(directory / name if name else None, list(known))
 
-    def add(self, chunks: Iterable[Chunk], vectors: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        chunks: Iterable[Chunk],
+        vectors: np.ndarray | None = None,
+        metadatas: Sequence[dict[str, Any]] | None = None,
+    ) -> None:
         """Tokenize chunks for the snapshot (the newest version of an id wins); with a
-        replica, their records and `vectors` (rows in the order of `chunks`) are kept too."""
+        replica, their records and `vectors` (rows in the order of `chunks`) are kept too
+        (`metadatas`: their Chroma metadata, when already made)."""
         chunks = list(chunks)
         if self._replica is not None:
-            self._replica.add(chunks, vectors)
+            self._replica.add(chunks, vectors, metadatas)
         index_of = self._index_of
         for chunk in chunks:
             ids = [index_of.setdefault(t, len(index_of)) for t in _doc_terms(chunk) or [""]]
@@ -315,7 +324,8 @@ class SnapshotBuilder:
         }
         (target / "chunks.json").write_text(json.dumps(meta), encoding="utf-8")
         if self._replica is not None and fetch_vectors is not None:
-            if not self._replica.write(target, indexed, fetch, fetch_vectors):
+            too_big = self._replica_max is not None and len(indexed) > self._replica_max
+            if not too_big and not self._replica.write(target, indexed, fetch, fetch_vectors):
                 log.warning("Could not copy every chunk into the snapshot; reads use the store")
             self._replica.close()
         previous = current_name(self.directory)

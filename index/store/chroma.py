@@ -234,14 +234,21 @@ class ChromaStore:
         return self._col.count()
 
     @chroma_errors
-    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def upsert(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        metadatas: Sequence[dict[str, Any]] | None = None,
+    ) -> None:
+        """Write chunks (`metadatas`: their `chunk_metadata`, when the caller made it)."""
+        metas = list(metadatas) if metadatas is not None else [chunk_metadata(c) for c in chunks]
         for start in range(0, len(chunks), _WRITE_BATCH):
             part = chunks[start : start + _WRITE_BATCH]
             self._col.upsert(
                 ids=[c.chunk_id for c in part],
                 embeddings=vectors[start : start + _WRITE_BATCH],
                 documents=[c.text for c in part],
-                metadatas=[chunk_metadata(c) for c in part],
+                metadatas=metas[start : start + _WRITE_BATCH],
             )
 
     @chroma_errors

@@ -24,8 +24,9 @@ import contextlib
 import json
 import mmap
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,8 +44,9 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.clip(norms, 1e-12, None)
 
 
-def _line(chunk: Chunk) -> bytes:
-    record = {"id": chunk.chunk_id, "text": chunk.text, "meta": chunk_metadata(chunk)}
+def _line(chunk: Chunk, meta: dict[str, Any] | None = None) -> bytes:
+    meta = chunk_metadata(chunk) if meta is None else meta
+    record = {"id": chunk.chunk_id, "text": chunk.text, "meta": meta}
     return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
 
 
@@ -166,19 +168,28 @@ class ReplicaWriter:
     def __init__(self, previous: Path | None = None, previous_ids: Sequence[str] = ()) -> None:
         self._spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self._spooled: dict[str, tuple[int, int]] = {}
+        self._end = 0
         self._vectors: dict[str, np.ndarray] = {}
         self._previous: _Previous | None = None
         if previous is not None and previous_ids:
             with contextlib.suppress(OSError, ValueError, EOFError):  # none, or damaged
                 self._previous = _Previous(previous, previous_ids)
 
-    def add(self, chunks: Iterable[Chunk], vectors: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray | None = None,
+        metadatas: Sequence[dict[str, Any]] | None = None,
+    ) -> None:
         """Spool chunks' lines (the newest version of an id wins), with their vectors when
-        known (chunks read back from the store come without)."""
+        known (chunks read back from the store come without) and their Chroma metadata when
+        the caller has it already."""
+        self._spool.seek(self._end)
         for i, chunk in enumerate(chunks):
-            start = self._spool.seek(0, 2)
-            self._spool.write(_line(chunk))
-            self._spooled[chunk.chunk_id] = (start, self._spool.tell())
+            line = _line(chunk, metadatas[i] if metadatas is not None else None)
+            self._spool.write(line)
+            self._spooled[chunk.chunk_id] = (self._end, self._end + len(line))
+            self._end += len(line)
             if vectors is not None:
                 self._vectors[chunk.chunk_id] = _unit(vectors[i])
 

@@ -110,3 +110,25 @@ def test_an_added_article_is_found_without_chroma(tmp_path: Path, env: dict[str,
     assert json.loads(out)[0]["source"] == "marmalade.md"
     out, _, heavy = newsbot(*READS[0], env=local)
     assert "chromadb" not in heavy and out == from_store(local, *READS[0])
+
+
+def test_an_index_bigger_than_the_copy_limit_is_read_from_chroma(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    local = {k: v.replace(str(Path(v).parent), str(tmp_path)) for k, v in env.items()}
+    for key in local:
+        shutil.copytree(env[key], local[key], symlinks=True)
+    expected, _, _ = newsbot(*READS[0], env=local)
+    small = {**local, "NEWSBOT_READ_COPY_MAX_CHUNKS": "5"}
+
+    report = json.loads(newsbot("index", "--json", env=small)[0])
+    assert report["unchanged"] == 9 and not report["added"] + report["updated"]
+    assert not (snapshot_folder(local) / "dense.npy").exists()  # the copy is dropped
+    out, _, heavy = newsbot(*READS[0], env=small)
+    assert out == expected and "chromadb" in heavy
+    _, _, heavy = newsbot("index", env=small)
+    assert not heavy  # and the index is at rest that way
+
+    newsbot("index", env=local)  # back under the limit: the copy is written again
+    out, _, heavy = newsbot(*READS[0], env=local)
+    assert out == expected and "chromadb" not in heavy

@@ -84,3 +84,15 @@ def test_marker_parser_never_crashes_and_strip_removes_them(text: str) -> None:
     found = markers(text)
     assert all(n >= 0 for n in found)
     assert markers(strip_markers(text)) == []
+
+
+@given(
+    st.text(alphabet=st.sampled_from("aZΣσİß’',.% 1 9\n\tǅé-"), max_size=80) | st.text(max_size=80)
+)
+@settings(max_examples=300, deadline=None)
+def test_words_fold_each_token_as_one_at_a_time_would(text: str) -> None:
+    """`words` folds all tokens in one string; the result is that of folding each alone."""
+    from index.text import _TOKEN_RE, normalize_number
+
+    one_by_one = [normalize_number(t.lower().replace("’", "'")) for t in _TOKEN_RE.findall(text)]
+    assert words(text) == one_by_one
