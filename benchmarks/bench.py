@@ -503,6 +503,20 @@ def plot(r: dict, path: Path) -> None:  # type: ignore[type-arg]
     fig.savefig(path, dpi=110)
 
 
+KEEP_START, KEEP_END = "<!-- written by hand: start -->", "<!-- written by hand: end -->"
+
+
+def kept_by_hand(out: Path) -> str:
+    """The hand-written part of the previous RESULTS.md (the projection to 100,000 and
+    1,000,000 articles), which a new run keeps right after its own report; what `make bench`
+    appended after it is measured again and dropped."""
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    start, end = old.find(KEEP_START), old.find(KEEP_END)
+    if start < 0 or end < start:
+        return ""
+    return "\n" + old[start : end + len(KEEP_END)] + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1000, help="size of the side-by-side")
@@ -568,7 +582,7 @@ def main() -> None:
         r["wall_s"] = time.perf_counter() - started
         text = report(args, r)
         print(text)
-        args.out.write_text(text, encoding="utf-8")
+        args.out.write_text(text + kept_by_hand(args.out), encoding="utf-8")
         plot(r, args.out.parent / "scaling.png")
         (work.parent / "newsbot-bench-last.json").write_text(json.dumps(r), encoding="utf-8")
     finally:
