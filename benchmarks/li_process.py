@@ -90,7 +90,11 @@ def ingest(articles: Path, data: Path) -> dict[str, object]:
     docs = SimpleDirectoryReader(
         str(articles), filename_as_id=True, file_metadata=_file_metadata
     ).load_data()
-    nodes = pipeline.run(documents=docs)
+    # in slices: ChromaVectorStore hands Chroma up to 41,665 nodes at once, more than
+    # chromadb 1.5 takes in one call (5,461), so one run over 10,000 articles fails
+    nodes = [
+        n for i in range(0, len(docs), 1000) for n in pipeline.run(documents=docs[i : i + 1000])
+    ]
     if nodes:
         docstore.persist(str(docstore_path))
     return {"documents": len(docs), "nodes": len(nodes), "seconds": time.perf_counter() - t0}
