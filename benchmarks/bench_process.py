@@ -426,10 +426,14 @@ def main() -> None:
             )
         shutil.rmtree(cache / "run", ignore_errors=True)
         shutil.rmtree(temp, ignore_errors=True)
-    text = report(args, sides, notes)
+    emit(report(args, sides, notes), args.append)
+
+
+def emit(text: str, append: Path | None) -> None:
+    """Print a report, and append it to a file too when asked (RESULTS.md)."""
     print(text)
-    if args.append:
-        with args.append.open("a", encoding="utf-8") as out:
+    if append:
+        with append.open("a", encoding="utf-8") as out:
             out.write("\n" + text)
 
 

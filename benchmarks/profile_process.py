@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench_process import QUESTION, copy_tree, load, new_article
+from bench_process import QUESTION, copy_tree, emit, load, new_article
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -205,10 +205,7 @@ def main() -> None:
             *body,
         ]
     )
-    print(text)
-    if args.append:
-        with args.append.open("a", encoding="utf-8") as out:
-            out.write("\n" + text)
+    emit(text, args.append)
 
 
 if __name__ == "__main__":
