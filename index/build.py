@@ -194,6 +194,11 @@ class Indexer:
         self._queued = 0  # chunks sent to the embedder in this update
         self._inflight: list[PendingEmbeddings] = []  # cancelled if the update is interrupted
         self._done: Manifest | None = None  # the manifest a full update ended with
+        # Within one update: the folders scanned and the files hashed by the summary's check,
+        # reused when it sends the update down the full path (not read twice).
+        self._scanned: dict[tuple[Path, ...], tuple[dict[str, Path], list[str], list[Problem]]]
+        self._scanned = {}
+        self._digests: dict[Path, str] = {}
 
     def _tell(self, phase: str, done: int = 0, total: int = 0) -> None:
         if self._phase is not None:
@@ -230,6 +235,7 @@ class Indexer:
             if not root.is_dir():
                 raise SourceError(f"Articles folder not found: {printable(str(root))}")
         self._phase = phases
+        self._scanned, self._digests = {}, {}
         lock = self.ws.lock()
         lock.acquire(wait)
         try:
@@ -251,6 +257,7 @@ class Indexer:
             raise
         finally:
             self._inflight.clear()
+            self._scanned, self._digests = {}, {}
             lock.release()
 
     def _rebuild_beside(
@@ -459,17 +466,22 @@ class Indexer:
 
     def _scan(self, roots: list[Path], report: UpdateReport) -> tuple[dict[str, Path], list[str]]:
         """The article files under `roots` by manifest name, and the roots' name prefixes."""
-        seen: dict[str, Path] = {}
-        prefixes = [_name_prefix(root, self.ws.settings.index.articles_dir) for root in roots]
-        for root, prefix in zip(roots, prefixes, strict=True):
-            for path, rel in discover(root):
-                seen[prefix + printable(rel)] = path
-            report.warnings.extend(
-                Problem(prefix + printable(rel), unsupported_message(rel))
-                for rel in unsupported(root)
-            )
+        if (done := self._scanned.get(tuple(roots))) is None:
+            seen: dict[str, Path] = {}
+            skipped: list[Problem] = []
+            prefixes = [_name_prefix(root, self.ws.settings.index.articles_dir) for root in roots]
+            for root, prefix in zip(roots, prefixes, strict=True):
+                for path, rel in discover(root):
+                    seen[prefix + printable(rel)] = path
+                skipped.extend(
+                    Problem(prefix + printable(rel), unsupported_message(rel))
+                    for rel in unsupported(root)
+                )
+            done = self._scanned[tuple(roots)] = (seen, prefixes, skipped)
+        seen, prefixes, skipped = done
+        report.warnings.extend(skipped)
         report.files_seen = len(seen)
-        return seen, prefixes
+        return dict(seen), list(prefixes)
 
     def _remove_gone(self, seen: dict[str, Path], prefixes: list[str], run: _Run) -> None:
         """Drop the records of files deleted under the roots; their chunks become stale."""
@@ -496,7 +508,8 @@ class Indexer:
         for checked, (name, path) in enumerate(seen.items()):
             self._tell("reading", checked, len(seen))
             try:
-                digest = file_digest(path, max_bytes)
+                digest = self._digests.get(path) or file_digest(path, max_bytes)
+                self._digests[path] = digest
             except SourceError as exc:
                 report.problems.append(Problem(name, str(exc)))
                 continue
