@@ -50,7 +50,7 @@ Progress = Callable[[int, int], None]  # (files done, files to embed)
 # (phase, done, total): "reading" and "chunking" count files, "embedding" and "writing"
 # count chunks (total: those queued so far), "keyword index" has no count (0, 0).
 PhaseProgress = Callable[[str, int, int], None]
-_FLUSH_CHUNKS = 128  # chunks embedded and switched per group: the unit a crash can cut
+_FLUSH_CHUNKS = 256  # chunks embedded and switched per group: the unit a crash can cut
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,10 @@ class Indexer:
         if self._chunker is None:
             s = self.ws.settings
             self._chunker = Chunker(
-                self.ws.embedder.tokens, s.index.chunk_tokens, s.index.chunk_overlap
+                self.ws.embedder.tokens,
+                s.index.chunk_tokens,
+                s.index.chunk_overlap,
+                self.ws.embedder.token_counts,
             )
         return self._chunker
 

@@ -45,12 +45,14 @@ class Chunker:
         tokenizer: Callable[[str], Sequence[object]],
         chunk_tokens: int = 256,
         overlap: int = 32,
+        count_batch: Callable[[list[str]], list[int]] | None = None,
     ) -> None:
         self._splitter = SentenceSplitter(
             chunk_size=chunk_tokens - 2,  # [CLS] and [SEP]
             chunk_overlap=overlap,
             tokenizer=tokenizer,
             paragraph_separator="\n\n",
+            count_batch=count_batch,  # len(tokenizer(t)) of many texts at once
         )
 
     def chunk(self, article: Article) -> list[Chunk]:

@@ -237,6 +237,7 @@ class SentenceSplitter:
         chunk_overlap: int,
         tokenizer: Tokenizer,
         paragraph_separator: str = "\n\n\n",
+        count_batch: Callable[[list[str]], list[int]] | None = None,
     ) -> None:
         if chunk_size <= 0 or chunk_overlap < 0:
             raise ValueError("chunk_size must be positive and chunk_overlap not negative")
@@ -249,6 +250,9 @@ class SentenceSplitter:
         self.chunk_overlap = chunk_overlap
         self._tokenizer = tokenizer
         self._paragraph_separator = paragraph_separator
+        # len(tokenizer(t)) of several texts in one call (a faster, parallel tokenizer);
+        # the sizes, and so the chunks, are the same
+        self._count_batch = count_batch
 
     def split_text_metadata_aware(self, text: str, metadata_str: str) -> list[str]:
         """Chunks of `text` leaving room for `metadata_str`, embedded with each chunk."""
@@ -289,19 +293,24 @@ class SentenceSplitter:
                 break
         return splits, False
 
-    def _split(self, text: str, chunk_size: int) -> list[_Split]:
-        token_size = self._token_size(text)
+    def _token_sizes(self, texts: list[str]) -> list[int]:
+        if self._count_batch is not None and len(texts) > 1:
+            return self._count_batch(texts)
+        return [self._token_size(t) for t in texts]
+
+    def _split(self, text: str, chunk_size: int, token_size: int | None = None) -> list[_Split]:
+        if token_size is None:
+            token_size = self._token_size(text)
         if token_size <= chunk_size:
             return [_Split(text, True, token_size)]
         pieces, is_sentence = self._splits_by_fns(text)
         splits: list[_Split] = []
-        for piece in pieces:
-            token_size = self._token_size(piece)
-            if token_size <= chunk_size or len(pieces) == 1:
+        for piece, size in zip(pieces, self._token_sizes(pieces), strict=True):
+            if size <= chunk_size or len(pieces) == 1:
                 # One indivisible piece too big stays as is: _merge raises on it.
-                splits.append(_Split(piece, is_sentence, token_size))
-            else:
-                splits.extend(self._split(piece, chunk_size))
+                splits.append(_Split(piece, is_sentence, size))
+            else:  # (llama-index counts the piece's tokens twice; once is the same)
+                splits.extend(self._split(piece, chunk_size, size))
         return splits
 
     def _merge(self, splits: list[_Split], chunk_size: int) -> list[str]:

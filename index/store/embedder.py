@@ -107,6 +107,13 @@ class MiniLMEmbedder:
             return range(MAX_TOKENS + 1)
         return self.tokenizer.encode(text, add_special_tokens=False).ids
 
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """len(self.tokens(t)) of each text, encoded in one parallel call."""
+        counts = [MAX_TOKENS + 1 if t.count(" ") >= MAX_TOKENS else -1 for t in texts]
+        short = [t for t, n in zip(texts, counts, strict=True) if n < 0]
+        found = iter(self.tokenizer.encode_batch(short, add_special_tokens=False))
+        return [n if n >= 0 else len(next(found).ids) for n in counts]
+
     def _run(self, encodings: list[Encoding]) -> tuple[np.ndarray, np.ndarray]:
         """Token states (n, width, 384) and the attention mask of one batch of encodings."""
         width = max(len(e.ids) for e in encodings)

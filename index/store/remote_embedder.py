@@ -81,6 +81,9 @@ class RemoteEmbedder:
     def count_tokens(self, text: str) -> int:
         return self._local.count_tokens(text)
 
+    def token_counts(self, texts: list[str]) -> list[int]:
+        return self._local.token_counts(texts)
+
     def _request(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for at most BATCH texts: one request, retried when it may help."""
         import httpx

@@ -114,10 +114,16 @@ def outcome(split: Callable[[], list[str]]) -> list[str] | str:
 
 
 def mismatches(
-    tokenizer: Tokenizer, size: int, overlap: int, texts: dict[str, tuple[str, str]]
+    tokenizer: Tokenizer,
+    size: int,
+    overlap: int,
+    texts: dict[str, tuple[str, str]],
+    count_batch: Callable[[list[str]], list[int]] | None = None,
 ) -> list[str]:
     """Names of the texts (text, header) on which the two splitters differ."""
-    ours = SentenceSplitter(size, overlap, tokenizer, paragraph_separator="\n\n")
+    ours = SentenceSplitter(
+        size, overlap, tokenizer, paragraph_separator="\n\n", count_batch=count_batch
+    )
     theirs = LlamaSplitter(
         chunk_size=size, chunk_overlap=overlap, tokenizer=tokenizer, paragraph_separator="\n\n"
     )
@@ -140,6 +146,15 @@ def test_same_chunks_as_llama_index(
         name: (text, "Edge case\n\n" if with_header else "") for name, text in EDGE.items()
     }
     assert not mismatches(TOKENIZERS[tokenizer](), size, overlap, texts)
+    if tokenizer == "minilm":  # counted in batches, as the indexer counts
+        model = MiniLMEmbedder()
+        assert not mismatches(model.tokens, size, overlap, texts, model.token_counts)
+
+
+def test_batch_counts_are_the_token_counts() -> None:
+    model = MiniLMEmbedder()
+    texts = ["", "a", "Kyiv’s 10,000 troops.", "word " * 300, "x" * 3000, *EDGE.values()]
+    assert model.token_counts(texts) == [len(model.tokens(t)) for t in texts]
 
 
 def test_the_cases_reach_every_step_and_the_errors() -> None:
@@ -175,7 +190,7 @@ def test_sentences_as_nltk_punkt(name: str) -> None:
 def test_chunker_gives_the_chunks_and_ids_of_before() -> None:
     """The chunks (ids included) an index built with llama-index's splitter holds."""
     tokenizer = minilm()
-    ours = Chunker(tokenizer, 256, 32)
+    ours = Chunker(tokenizer, 256, 32, MiniLMEmbedder().token_counts)  # as the indexer does
     before = Chunker(tokenizer, 256, 32)
     before._splitter = LlamaSplitter(  # type: ignore[assignment]
         chunk_size=254, chunk_overlap=32, tokenizer=tokenizer, paragraph_separator="\n\n"
