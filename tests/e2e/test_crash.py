@@ -33,7 +33,7 @@ def write_corpus(folder: Path, version: str) -> None:
             )
 
 
-BULLETINS = 130  # one short chunk each: with the sample articles ~150 chunks, 2 groups
+BULLETINS = 260  # one short chunk each: with the sample articles ~280 chunks, 2 groups
 
 
 def write_bulletins(folder: Path, version: str) -> None:
