@@ -108,6 +108,8 @@ class Retriever:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self._view: View | None = None
+        # (snapshot, store's write log) found without a usable copy: not loaded again
+        self._no_copy: tuple[str, object] | None = None
         self._lock = threading.Lock()
 
     def view(self) -> View:
@@ -150,17 +152,12 @@ class Retriever:
         marks = self.ws.store_marks(vectors=False)
         if pointer is None or marks is None:
             return None
+        key = (pointer, marks["log"])
         view = self._view
-        if (
-            view is not None
-            and view.replica is not None
-            and (view.pointer, view.log)
-            == (
-                pointer,
-                marks["log"],
-            )
-        ):
+        if view is not None and view.replica is not None and (view.pointer, view.log) == key:
             return view
+        if self._no_copy == key:  # e.g. an index over the copy's cap: Chroma's path
+            return None
         summary = read_summary(self.ws.bm25_dir)
         if summary is None or summary.get("snapshot") != pointer:
             return None
@@ -174,6 +171,7 @@ class Retriever:
             return None
         replica = snapshot.replica() if snapshot.generation == summary["generation"] else None
         if replica is None or snapshot.name != pointer:
+            self._no_copy = key
             return None
         dims = int(summary.get("dimensions") or replica.vectors.shape[1])
         fast = View(
