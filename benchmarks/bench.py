@@ -278,9 +278,7 @@ def machine() -> str:
         ram = "RAM unknown"
     from importlib.metadata import version
 
-    libs = ", ".join(
-        f"{p} {version(p)}" for p in ("onnxruntime", "chromadb", "llama-index-core", "bm25s")
-    )
+    libs = ", ".join(f"{p} {version(p)}" for p in ("onnxruntime", "chromadb", "llama-index-core"))
     return (
         f"{cpu}, {os.cpu_count()} cores, {ram}, no GPU; Linux {platform.release()}, "
         f"Python {platform.python_version()}; {libs}"

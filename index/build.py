@@ -199,6 +199,9 @@ class Indexer:
         self._scanned: dict[tuple[Path, ...], tuple[dict[str, Path], list[str], list[Problem]]]
         self._scanned = {}
         self._digests: dict[Path, str] = {}
+        # The summary's check found the store as the last clean update left it (vector
+        # files last known to work): the full path need not probe it again.
+        self._vouched = False
 
     def _tell(self, phase: str, done: int = 0, total: int = 0) -> None:
         if self._phase is not None:
@@ -238,7 +241,7 @@ class Indexer:
             if not root.is_dir():
                 raise SourceError(f"Articles folder not found: {printable(str(root))}")
         self._phase = phases
-        self._scanned, self._digests = {}, {}
+        self._scanned, self._digests, self._vouched = {}, {}, False
         lock = self.ws.lock()
         lock.acquire(wait)
         try:
@@ -378,6 +381,7 @@ class Indexer:
             marks = self.ws.store_marks()
             if marks is None or any(summary[k] != v for k, v in marks.items()):
                 return None
+            self._vouched = bool(marks.get("checked"))
             copy = set(REPLICA_FILES) <= set(summary["checksums"])
             if copy != (
                 self._replica and int(summary["live"]) <= settings.index.read_copy_max_chunks
@@ -443,8 +447,11 @@ class Indexer:
                 replica_max=settings.index.read_copy_max_chunks,
             )
         else:
-            store.probe()  # a store that cannot be queried fails here, with advice
-            lost = self._lost_files(manifest)
+            # a store the summary vouches for is as the last clean update left it: working,
+            # and holding every chunk the manifest lists
+            if not self._vouched:
+                store.probe()  # a store that cannot be queried fails here, with advice
+            lost = [] if self._vouched else self._lost_files(manifest)
             if lost:
                 records.remove(lost)  # re-indexed below as new files
                 report.warnings.extend(

@@ -1,4 +1,4 @@
-"""Published index snapshots: the keyword index (BM25 via bm25s) and the live chunk set of
+"""Published index snapshots: the keyword index (BM25, in bm25s's layout) and the live chunk set of
 one index generation, written once by the indexer and only ever read afterwards.
 
 A snapshot is a folder `g<generation>-<pid>-<tag>` under the snapshot directory; the file
@@ -25,12 +25,12 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from index.errors import StoreError
+from index.store.bm25_scores import save_lucene
 from index.store.chroma import date_to_epoch
 from index.store.replica import NO_DATE, Replica, ReplicaWriter, load_replica
 from index.text import terms
@@ -52,13 +52,6 @@ class KeywordHit:
 
 def _doc_terms(chunk: Chunk) -> list[str]:
     return terms(f"{chunk.title}\n{chunk.text}")
-
-
-def _bm25s() -> ModuleType:
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
-    return bm25s
 
 
 def current_name(directory: Path) -> str | None:
@@ -302,10 +295,7 @@ class SnapshotBuilder:
         target = self.directory / name
         target.mkdir(parents=True)
         if docs:
-            model = _bm25s().BM25()
-            vocab_dict = {term: i for i, term in enumerate(vocab)}
-            model.index(([d.tolist() for d in docs], vocab_dict), show_progress=False)
-            model.save(str(target))
+            save_lucene(target, docs, vocab)
         lengths = np.array([len(d) for d in docs], dtype=np.int64)
         np.savez(
             target / "terms.npz",

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import SAMPLE_ARTICLES
 
-HEAVY = ("chromadb", "onnxruntime")
+HEAVY = ("chromadb", "onnxruntime", "bm25s", "scipy", "llama_index", "nltk")
 # Runs the CLI in this process, then says on stderr which heavy modules it imported.
 _CODE = (
     "import atexit, sys\n"
@@ -30,7 +30,7 @@ _CODE = (
 
 
 def newsbot(*args: str, env: dict[str, str]) -> tuple[str, str, tuple[str, ...]]:
-    """(stdout, stderr without the marker, which of chromadb and onnxruntime it imported)."""
+    """(stdout, stderr without the marker, which of the HEAVY modules it imported)."""
     proc = subprocess.run(
         [sys.executable, "-c", _CODE, *args],
         env={**os.environ, **env},
@@ -148,6 +148,23 @@ def test_what_the_summary_cannot_vouch_for_takes_the_full_path(
     assert heavy and {k: report[k] for k in expect} == expect, report
     out, _, heavy = newsbot("index", "--json", env=env)  # and then it is at rest again
     assert not heavy and not (report := json.loads(out))["added"] + report["updated"]
+
+
+def test_an_added_article_pays_only_for_the_store_and_the_model(env: dict[str, str]) -> None:
+    """The summary vouches for the store, so adding one article neither probes it again nor
+    imports the libraries the full build does not need; the article is found at once."""
+    (Path(env["NEWSBOT_ARTICLES_DIR"]) / "zz_new.txt").write_text(
+        "Quokka census finished\n\nRangers on Rottnest Island finished the first quokka "
+        "census in a decade on Monday and counted 12,400 of the marsupials.\n"
+    )
+    out, _, heavy = newsbot("index", "--json", env=env)
+    report = json.loads(out)
+    assert (report["added"], report["unchanged"], report["problems"]) == (1, 5, [])
+    assert set(heavy) == {"chromadb", "onnxruntime"}
+    out, _, heavy = newsbot("search", "quokka census", "--json", env=env)
+    assert json.loads(out)[0]["source"] == "zz_new.txt" and "chromadb" not in heavy
+    out, _, heavy = newsbot("index", "--json", env=env)  # at rest again
+    assert not heavy and json.loads(out)["unchanged"] == 6
 
 
 def test_a_store_written_behind_the_summary_is_read_from_the_store(env: dict[str, str]) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import bm25s
 import numpy as np
 import pytest
 
-from index.store.bm25 import SnapshotBuilder, _bm25s, load_snapshot
+from index.store.bm25 import SnapshotBuilder, load_snapshot
 from index.store.chroma import date_to_epoch
 from index.text import terms
 from index.types import Chunk
@@ -63,7 +64,7 @@ def published(tmp_path: Path) -> tuple[Path, list[Chunk], np.ndarray]:
 def test_bm25_scores_equal_bm25s(published: tuple[Path, list[Chunk], np.ndarray]) -> None:
     directory, _, _ = published
     snapshot = load_snapshot(directory)
-    model = _bm25s().BM25.load(str(snapshot.folder))
+    model = bm25s.BM25.load(str(snapshot.folder))
     queries = [" ".join(WORDS[i : i + k]) for i in range(len(WORDS)) for k in (1, 2, 4)]
     for query in [*queries, "troops troops Kyiv", "10000 troops", "nothing indexed here"]:
         ours = snapshot.keyword.scores(query)
