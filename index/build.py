@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +51,8 @@ Progress = Callable[[int, int], None]  # (files done, files to embed)
 # count chunks (total: those queued so far), "keyword index" has no count (0, 0).
 PhaseProgress = Callable[[str, int, int], None]
 _FLUSH_CHUNKS = 256  # chunks embedded and switched per group: the unit a crash can cut
+# A change this small is chunked and embedded while the store opens (see Indexer._start_early).
+_EARLY_FILES, _EARLY_BYTES = 8, 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,16 @@ class _Group:
 
 
 @dataclass
+class _Early:
+    """The first group of a small change, started before the store opened: the files it
+    was made for (name, path, sha256) and what reading them reported."""
+
+    todo: list[tuple[str, Path, str]]
+    report: UpdateReport
+    group: _Group | None
+
+
+@dataclass
 class _Run:
     """One update in progress: the manifest it works on and what it has done so far."""
 
@@ -122,6 +134,9 @@ class _Run:
     snapshot: SnapshotBuilder  # terms of the chunks written, for the snapshot to publish
     stale: set[str] = field(default_factory=set)  # chunks to delete once nothing lists them
     live: set[str] = field(default_factory=set)  # what the published generation lists
+    # The last update was killed: it may have switched files after its last publish
+    # without a new generation, so this one publishes whatever else it finds.
+    resumed: bool = False
 
 
 def fault_point(name: str) -> None:
@@ -202,6 +217,7 @@ class Indexer:
         # The summary's check found the store as the last clean update left it (vector
         # files last known to work): the full path need not probe it again.
         self._vouched = False
+        self._early: _Early | None = None
 
     def _tell(self, phase: str, done: int = 0, total: int = 0) -> None:
         if self._phase is not None:
@@ -241,7 +257,7 @@ class Indexer:
             if not root.is_dir():
                 raise SourceError(f"Articles folder not found: {printable(str(root))}")
         self._phase = phases
-        self._scanned, self._digests, self._vouched = {}, {}, False
+        self._scanned, self._digests, self._vouched, self._early = {}, {}, False, None
         lock = self.ws.lock()
         lock.acquire(wait)
         try:
@@ -263,7 +279,7 @@ class Indexer:
             raise
         finally:
             self._inflight.clear()
-            self._scanned, self._digests = {}, {}
+            self._scanned, self._digests, self._early = {}, {}, None
             lock.release()
 
     def _rebuild_beside(
@@ -306,7 +322,9 @@ class Indexer:
            or its new state.
         4. `_publish`: the snapshot of the new generation (keyword index + live chunks) is
            built from the chunks just written and published in one rename, then the state
-           moves to that generation; readers follow from their next search.
+           moves to that generation; readers follow from their next search. After a killed
+           run it always publishes: that run may have switched files and died before its
+           publish, leaving a snapshot whose generation is current but whose chunks are not.
         5. `_finish`: chunks no record lists any more are deleted, and only then is the
            manifest marked clean.
         """
@@ -395,11 +413,8 @@ class Indexer:
             seen, prefixes = self._scan(roots, report)
             if _gone(known, seen, prefixes):
                 return None
-            if self._changed(seen, known, report):
-                # something to embed: load the model while the store opens
-                warm = getattr(self.ws.embedder, "warm", None)
-                if warm is not None:
-                    warm()
+            if todo := self._changed(seen, known, report):
+                self._start_early(todo, known)
                 return None
             report.chunks = int(summary["live"])
         except (KeyError, TypeError, ValueError, OSError):
@@ -407,6 +422,34 @@ class Indexer:
         write_summary(directory, {**summary, "updated_at": now()})  # as the full path would
         report.seconds = time.perf_counter() - started
         return report
+
+    def _start_early(self, todo: list[tuple[str, Path, str]], known: dict[str, str]) -> None:
+        """Something to embed: load the model while the store opens, and when the change is
+        small (an article or a few), chunk it and start embedding it now too.
+
+        Opening the store is mostly importing chromadb, which holds one core; the model runs
+        on the other, so an added article's embedding (~0.1 s) costs no wall time.
+        `_embed_and_write` uses this group only when the full path finds the same files to
+        do; otherwise it is dropped and the files are done as usual.
+        """
+        warm = getattr(self.ws.embedder, "warm", None)
+        if warm is not None:
+            warm()
+        try:
+            size = sum(path.stat().st_size for _, path, _ in todo)
+        except OSError:
+            return
+        if len(todo) > _EARLY_FILES or size > _EARLY_BYTES:
+            return
+        report = UpdateReport()
+        pending = [
+            item
+            for name, path, digest in todo
+            if (item := self._prepare(name, path, digest, known, report))
+        ]
+        if sum(len(p.chunks) for p in pending) > _FLUSH_CHUNKS:
+            return  # more than one group: the usual pipeline
+        self._early = _Early(todo, report, self._embed(pending) if pending else None)
 
     def _open(self, rebuild: bool) -> _Run:
         """The manifest to update (a new one when the index must be rebuilt), after the
@@ -470,9 +513,10 @@ class Indexer:
                 replica=self._replica,
                 replica_max=settings.index.read_copy_max_chunks,
             )
+        resumed = not manifest.state.clean
         manifest.state.clean = False
         records.set_state(manifest.state)
-        return _Run(manifest, records, report, snapshot)
+        return _Run(manifest, records, report, snapshot, resumed=resumed)
 
     def _scan(self, roots: list[Path], report: UpdateReport) -> tuple[dict[str, Path], list[str]]:
         """The article files under `roots` by manifest name, and the roots' name prefixes."""
@@ -548,12 +592,18 @@ class Indexer:
         Group N+1 is embedded (on every core) while group N is written and further files
         are read and chunked here: the model never waits for I/O.
         """
+        early, self._early = self._early, None
+        if early is not None and early.todo == todo:
+            self._write_early(early, run, progress)
+            return
+        if early is not None and early.group is not None:
+            early.group.embedded.cancel()
         ahead: _Group | None = None
         pending: list[_Pending] = []
         self._queued = 0
         for done, (name, path, digest) in enumerate(todo, 1):
             self._tell("chunking", done - 1, len(todo))
-            item = self._prepare(name, path, digest, run.manifest, run.report)
+            item = self._prepare(name, path, digest, run.manifest.files, run.report)
             if item:
                 pending.append(item)
             if sum(len(p.chunks) for p in pending) >= _FLUSH_CHUNKS:
@@ -568,16 +618,30 @@ class Indexer:
             if last:
                 self._write(last, run)
 
+    def _write_early(self, early: _Early, run: _Run, progress: Progress | None) -> None:
+        """Write the group `_start_early` made, as `_embed_and_write` would have."""
+        run.report.problems.extend(early.report.problems)
+        run.report.warnings.extend(early.report.warnings)
+        if early.group is not None:
+            for item in early.group.files:
+                item.is_new = item.source not in run.manifest.files
+            self._queued = len(early.group.chunks)
+            self._write(early.group, run)
+        if progress:
+            progress(len(early.todo), len(early.todo))
+
     def _publish(self, run: _Run) -> None:
         """Publish the snapshot of a new generation when anything changed (or repair the
         published one when it is missing or damaged), then move the state to it."""
         manifest, report = run.manifest, run.report
         run.live = manifest.live_chunks()
-        if report.changed or report.recovered:
+        new = report.changed or report.recovered or run.resumed
+        if new:
             # never reuse a number, even after a rebuild restarted the manifest
             generation = max(manifest.state.generation + 1, time.time_ns() // 1_000_000)
             manifest.state.generation = generation
-        if report.changed or report.recovered or not self._snapshot_ok(manifest.state.generation):
+        fault_point("before-publish")
+        if new or not self._snapshot_ok(manifest.state.generation):
             self._tell("keyword index")
             vectors = self.ws.store.vectors if self._replica else None
             run.snapshot.publish(manifest.state.generation, run.live, self.ws.store.get, vectors)
@@ -625,8 +689,10 @@ class Indexer:
         return lost
 
     def _prepare(
-        self, name: str, path: Path, digest: str, manifest: Manifest, report: UpdateReport
+        self, name: str, path: Path, digest: str, indexed: Container[str], report: UpdateReport
     ) -> _Pending | None:
+        """A file read, cleaned and chunked (`indexed`: the names the index already has);
+        None when it cannot be read, with the problem in `report`."""
         try:
             docs, warnings = read_docs(path, int(self.ws.settings.index.max_file_mb * 2**20))
             articles = to_articles(name, docs, _file_time(path))
@@ -647,7 +713,7 @@ class Indexer:
             chunks=chunks,
             articles=[a.article_id for a in articles],
             titles=[a.title for a in articles],
-            is_new=name not in manifest.files,
+            is_new=name not in indexed,
         )
 
     def _embed(self, pending: list[_Pending]) -> _Group:

@@ -135,6 +135,29 @@ def test_sigkill_at_several_points_leaves_a_working_index(tmp_path: Path) -> Non
     assert bot.ws.store.count() == report.chunks  # leftovers collected
 
 
+def test_a_run_killed_after_its_switches_but_before_publishing_is_published_by_the_next(
+    tmp_path: Path,
+) -> None:
+    """Run 1 switches every file to version B and is killed before it publishes; run 2
+    collects its leftovers and is killed before publishing too. Nothing is left to switch
+    or collect then, yet the published snapshot still lists version A: run 3 must publish
+    (readers search the snapshot), not trust it because its generation number is current."""
+    articles, data = tmp_path / "articles", tmp_path / "data"
+    write_corpus(articles, "A")  # one group: run 1's only switch is all of them
+    assert start_indexer(articles, data).wait(timeout=600) == 0
+    write_corpus(articles, "B")
+    for fault in ("after-switch:1", "before-publish:1"):
+        assert start_indexer(articles, data, fault).wait(timeout=600) == -signal.SIGKILL, fault
+    done = start_indexer(articles, data)
+    assert done.wait(timeout=600) == 0, done.stderr.read() if done.stderr else ""
+    SharedSystemClient.clear_system_cache()
+    bot = NewsBot(load_settings(articles_dir=articles, data_dir=data))
+    live = bot.ws.manifest().live_chunks()  # type: ignore[union-attr]
+    hits = bot.search("bulletin reports delegates", k=10)
+    assert hits and all(h.chunk.chunk_id in live for h in hits)
+    assert all("version B" in h.chunk.text for h in hits)
+
+
 def test_questions_get_answers_while_an_update_runs(corpus: tuple[Path, Path]) -> None:
     articles, data = corpus
     bot = NewsBot(load_settings(articles_dir=articles, data_dir=data))
