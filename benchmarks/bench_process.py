@@ -25,6 +25,10 @@ Each side's index is built once per invocation, or kept with --data-cache DIR (k
 side, baseline commit and article count) and only brought up to date by one untimed
 `index` (so a 10,000-article run does not rebuild it each time).
 
+For this tree also: one added article in a running process (as `newsbot index --watch` and
+the bot's watcher do it), timed after a first added article has made the process open the
+store and load the model.
+
 Then this tree's build rate (chunks/s of a full `newsbot index`) through an instant fake
 embeddings server (NEWSBOT_EMBED_BASE_URL): newsbot's own overhead, the model excluded.
 
@@ -66,6 +70,9 @@ class Timed:
     inner: list[float] = field(default_factory=list)
 
 
+RUNNING = "index (+1 article, running process)"  # this tree only: a note, not a table row
+
+
 @dataclass
 class Side:
     """One side: how to run a command, and where its pristine and working states live."""
@@ -75,7 +82,9 @@ class Side:
     code: Path  # PYTHONPATH root of the code that runs
     store: Path  # pristine articles/ and data/ as built (the cache entry)
     run: Path  # the fixed working copy every measurement starts from
-    times: dict[str, Timed] = field(default_factory=lambda: {c: Timed() for c in COMMANDS})
+    times: dict[str, Timed] = field(
+        default_factory=lambda: {c: Timed() for c in (*COMMANDS, RUNNING)}
+    )
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -125,7 +134,8 @@ class Side:
         return wall, float(done["seconds"]), changed
 
     def probe(self, kind: str) -> float:
-        """This tree's in-process figure of `status` or a cold `ask`, in its own process."""
+        """This tree's in-process figure of `status`, a cold `ask` or a running process's
+        added article, in its own process."""
         cmd = [str(PY), str(Path(__file__).resolve()), "--probe", kind]
         done = subprocess.run(
             cmd, cwd=self.run, env=self.env(), capture_output=True, text=True, check=True
@@ -139,6 +149,15 @@ def probe(kind: str) -> None:
     from bot.settings import get_settings
 
     t0 = time.perf_counter()
+    if kind == "running":  # a watcher's second update: store open, model loaded
+        bot, articles = NewsBot(get_settings()), get_settings().index.articles_dir
+        new_article(articles, 900)
+        bot.update()
+        new_article(articles, 901)
+        t1 = time.perf_counter()
+        report = bot.update()
+        print(json.dumps({"seconds": time.perf_counter() - t1, "added": report.added}))
+        return
     if kind == "status":
         NewsBot(get_settings()).status()
         print(json.dumps({"seconds": time.perf_counter() - t0}))
@@ -227,6 +246,7 @@ def measure_run(side: Side, run: int) -> None:
     t["ask (cold)"].whole.append(side.call("ask", QUESTION)[0])
     if side.name == "this":
         t["ask (cold)"].inner.append(side.probe("ask"))
+        t[RUNNING].inner.append(side.probe("running"))  # last: it adds two articles
 
 
 # --- the build rate through an instant endpoint ------------------------------------------
@@ -348,6 +368,13 @@ def report(args: argparse.Namespace, sides: dict[str, Side], notes: list[str]) -
             "re-embed every document after a copy or on a new day) and the docstore is "
             "written only when something was ingested.",
         ]
+    if "this" in sides and (running := sides["this"].times[RUNNING].inner):
+        lines += [
+            "",
+            f"One added article in a running process (`newsbot index --watch`, the bot's "
+            f"watcher: its second update, the store open and the model loaded): "
+            f"{cell(running)} (median of {len(running)}).",
+        ]
     lines += [f"\n{note}" for note in notes[1:]]
     for side in sides.values():
         lines += [f"\nWARNING, {side.label}: {w}." for w in side.warnings]
@@ -367,7 +394,7 @@ def main() -> None:
         "--rate-articles", type=int, default=1000, help="articles for the build rate (0: skip)"
     )
     parser.add_argument("--append", type=Path, help="also append the report to this file")
-    parser.add_argument("--probe", choices=("status", "ask"), help=argparse.SUPPRESS)
+    parser.add_argument("--probe", choices=("status", "ask", "running"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
         probe(args.probe)
