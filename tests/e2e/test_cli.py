@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_process import assert_ok, newsbot_process
 from tests.conftest import EVAL_FILE, SAMPLE_ARTICLES
 
 
 def run(
     *args: str, env: dict[str, str], stdin: str | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env={**os.environ, **env},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    proc = newsbot_process(*args, env=env, stdin=stdin)
+    if check:
+        return assert_ok(proc)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 

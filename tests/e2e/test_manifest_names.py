@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli_process import assert_ok, newsbot_process
 
 DRAFT = (
     "Lisbon approves new ferry terminal\n\n"
@@ -24,15 +23,7 @@ OTHER = (
 
 
 def run(*args: str, env: dict[str, str]) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
+    return assert_ok(newsbot_process(*args, env=env)).stdout
 
 
 @pytest.fixture

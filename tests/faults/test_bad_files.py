@@ -31,6 +31,7 @@ from bot.settings import load_settings
 from index.build import UpdateReport
 from index.errors import SourceError
 from index.ingest.sources import parse_date, read_bytes
+from tests.cli_process import assert_ok, newsbot_process
 
 SAMPLE = 5  # articles in the sample corpus
 BAD_NAME = os.fsdecode(b"bad-\xff\xfe.txt")  # not UTF-8: os.fsdecode gives surrogates
@@ -39,15 +40,8 @@ EMPTY_BAD_NAME = os.fsdecode(b"empty-\xff.txt")
 
 
 def run(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    assert "Traceback" not in proc.stderr and "unexpected" not in proc.stderr, proc.stderr
+    proc = assert_ok(newsbot_process(*args, env=env, timeout=timeout))
+    assert "unexpected" not in proc.stderr, proc.stderr
     return proc
 
 

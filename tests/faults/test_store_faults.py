@@ -27,6 +27,7 @@ from bot.service import NewsBot
 from bot.settings import load_settings
 from index.errors import StoreError
 from index.lock import IndexBusyError, IndexLock
+from tests.cli_process import newsbot_process
 from tests.conftest import SAMPLE_ARTICLES
 from tests.e2e.test_crash import write_corpus
 from tests.server.conftest import chroma_server, free_port  # noqa: F401 (fixture)
@@ -36,14 +37,7 @@ QUESTION = "How many troops did Zelenskyy say were needed?"
 
 
 def run(*args: str, env: dict[str, str], user: int | None = None) -> tuple[int, str, str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        user=user,
-    )
+    proc = newsbot_process(*args, env=env, user=user)
     return proc.returncode, proc.stdout, proc.stderr
 
 
