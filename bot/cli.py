@@ -835,7 +835,7 @@ def main() -> None:
             raise
         _fail(f"unexpected {type(exc).__name__}: {exc} (set NEWSBOT_DEBUG=1 for details)")
     finally:
-        # The interpreter's last collections walk every object chromadb, bm25s and numpy
+        # The interpreter's last collections walk every object chromadb and numpy
         # made (~0.1 s of a one-shot command). Everything is written and closed by now, and
         # Python never promised finalizers at exit: freeze the objects so exit skips them.
         gc.freeze()

@@ -492,9 +492,10 @@ class Indexer:
         else:
             # a store the summary vouches for is as the last clean update left it: working,
             # and holding every chunk the manifest lists
+            lost: list[str] = []
             if not self._vouched:
                 store.probe()  # a store that cannot be queried fails here, with advice
-            lost = [] if self._vouched else self._lost_files(manifest)
+                lost = self._lost_files(manifest)
             if lost:
                 records.remove(lost)  # re-indexed below as new files
                 report.warnings.extend(

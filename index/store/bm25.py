@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from index.errors import StoreError
-from index.store.bm25_scores import save_lucene
+from index.store.bm25_scores import FILES, PARAMS, save_lucene
 from index.store.chroma import date_to_epoch
 from index.store.replica import NO_DATE, Replica, ReplicaWriter, load_replica
 from index.text import terms
@@ -83,14 +83,14 @@ class KeywordIndex:
         self.absent: list[str] = [str(i) for i in meta.get("absent", [])]
         self.writer = str(meta.get("writer", ""))
         self._vocab: dict[str, int] = {}
-        if self.ids:  # bm25s's saved score matrix (CSC), read without importing bm25s
+        if self.ids:  # the score matrix (CSC) as index.store.bm25_scores saves it
             params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
-            if params.get("method") != "lucene" or int(params["num_docs"]) != len(self.ids):
+            if params.get("method") != PARAMS["method"] or int(params["num_docs"]) != len(self.ids):
                 raise ValueError("a keyword index of another kind or size")
             self._vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
-            self._data = np.load(folder / "data.csc.index.npy", mmap_mode="r")
-            self._indices = np.load(folder / "indices.csc.index.npy", mmap_mode="r")
-            self._indptr = np.load(folder / "indptr.csc.index.npy", mmap_mode="r")
+            self._data, self._indices, self._indptr = (
+                np.load(folder / name, mmap_mode="r") for name in FILES
+            )
             if int(self._indptr[-1]) != len(self._data) or len(self._data) != len(self._indices):
                 raise ValueError("score arrays of different lengths")
 
